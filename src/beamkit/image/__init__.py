@@ -1,0 +1,1 @@
+"""Area-detector images with GSAS-II's image scripting names (G2Image)."""

@@ -1,0 +1,1 @@
+"""Microscope control and OBF/MSR files with Imspector SpecPy's names."""

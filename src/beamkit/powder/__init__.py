@@ -1,0 +1,1 @@
+"""Powder diffraction with GSAS-II's scripting names (GSASIIscriptable)."""

@@ -1,0 +1,1 @@
+"""Ptychographic reconstruction with ptypy's names (``Ptycho``, ``utils.Param``)."""

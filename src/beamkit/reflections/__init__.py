@@ -1,0 +1,1 @@
+"""Reflection tables with DIALS' names (``flex``, ``reflection_table``, ``MaskCode``)."""
