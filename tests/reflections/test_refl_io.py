@@ -201,3 +201,18 @@ def test_shoebox_column_select_and_views():
     pk = sb.peak_coordinates().as_numpy_array()
     sep = np.linalg.norm(pk - t.numpy("xyzobs.px.value"), axis=1)
     assert sep.max() == pytest.approx(1.954, abs=1e-3)  # notes §6.7
+
+
+def test_mixed_marker_records():
+    from beamkit.reflections.io_refl import pack_shoeboxes, parse_shoeboxes
+    sb = flex.reflection_table.from_file(dd("ssx_CuNiR_test_data/strong_1.refl"))["shoebox"]
+    a, b = sb.select(np.arange(0, 5)), sb.select(np.arange(5, 9))
+    blob = pack_shoeboxes(a, 1) + pack_shoeboxes(b, 2) + pack_shoeboxes(a, 2)
+    got = parse_shoeboxes(blob, 14)
+    ref = ShoeboxColumn.concat([a, b, a])
+    for k in ("data", "mask", "background", "bbox", "panel", "offsets"):
+        assert np.array_equal(getattr(got, k), getattr(ref, k)), k
+    with pytest.raises(FormatError):
+        parse_shoeboxes(blob[:-1], 14)
+    with pytest.raises(FormatError):
+        parse_shoeboxes(blob, 15)

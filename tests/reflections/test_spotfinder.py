@@ -43,7 +43,6 @@ def check_strong_table(t, max_sep=2.0):
     fg = sb.count_mask_values(MaskCode.Foreground).as_numpy_array()
     assert np.array_equal(fg, t.numpy("n_signal"))
     i, iv, ok = sb.summed_intensity()
-    fgsum = sb.row_sum = None
     vals = np.where(sb.mask == 5, sb.data, 0).astype(np.float64)
     cs = np.concatenate([[0], np.cumsum(vals)])
     direct = cs[sb.offsets[1:]] - cs[sb.offsets[:-1]]

@@ -19,7 +19,7 @@ import numpy as np
 from ..core.files import atomic_path, atomic_write
 from ..core.log import get_logger
 from ..errors import FormatError, ParameterError
-from .shoebox import ShoeboxColumn, _segment_index
+from .shoebox import ShoeboxColumn
 
 __all__ = ["read_refl", "write_refl", "pack_msgpack", "unpack_msgpack", "read_dials_hdf5",
            "write_dials_hdf5", "TYPES", "type_name_of"]
@@ -161,83 +161,74 @@ def unpack_msgpack(raw: bytes, path=None, columns=None):
     return cols, dict(idents), nrows, version
 
 
-def _gather(buf: np.ndarray, byte_starts, counts, dtype) -> np.ndarray:
-    """Concatenate ``counts[i]`` items of ``dtype`` found at ``byte_starts[i]`` (unaligned, vectorised)."""
-    dt = np.dtype(dtype)
-    isz = dt.itemsize
-    counts = counts.astype(np.int64)
-    pos = np.zeros(counts.size, np.int64)
-    np.cumsum(counts[:-1], out=pos[1:])
-    out = np.empty(int(counts.sum()), dt)
-    for a in range(isz):
-        rows = (byte_starts % isz) == a
-        if not rows.any() or not counts[rows].any():
-            continue
-        m = (buf.size - a) // isz
-        view = buf[a:a + m * isz].view(dt)
-        out[_segment_index(pos[rows], counts[rows])] = view[_segment_index((byte_starts[rows] - a) // isz, counts[rows])]
-    return out
+_HDR_DTYPE = np.dtype([("panel", "<u4"), ("bbox", "<i4", (6,)), ("marker", "u1")])  # packed: 29 bytes
 
 
-def _scatter(buf: np.ndarray, byte_starts, counts, stream, dtype) -> None:
-    """Inverse of :func:`_gather`: write ``stream`` items at ``byte_starts`` (vectorised)."""
-    dt = np.dtype(dtype)
-    isz = dt.itemsize
-    counts = counts.astype(np.int64)
-    pos = np.zeros(counts.size, np.int64)
-    np.cumsum(counts[:-1], out=pos[1:])
-    stream = np.asarray(stream).astype(dt, copy=False)
-    for a in range(isz):
-        rows = (byte_starts % isz) == a
-        if not rows.any() or not counts[rows].any():
-            continue
-        m = (buf.size - a) // isz
-        view = buf[a:a + m * isz].view(dt)
-        view[_segment_index((byte_starts[rows] - a) // isz, counts[rows])] = stream[_segment_index(pos[rows], counts[rows])]
+def _byte_labels(vols: np.ndarray, mask_bytes: np.ndarray) -> np.ndarray:
+    """Per payload byte: 0 header, 1 data, 2 mask, 3 background (records back to back)."""
+    n = vols.size
+    lens = np.empty((n, 4), np.int64)
+    lens[:, 0] = 29
+    lens[:, 1] = 4 * vols
+    lens[:, 2] = mask_bytes * vols
+    lens[:, 3] = 4 * vols
+    return np.repeat(np.tile(np.arange(4, dtype=np.uint8), n), lens.ravel())
 
 
 def parse_shoeboxes(blob: bytes, nrows: int, path=None, where="shoebox") -> ShoeboxColumn:
     """Decode a ``Shoebox<>`` payload (markers 0, 1 = int32 mask, 2 = uint8 mask)."""
+    import struct as _struct
     total = len(blob)
-    starts = np.empty(nrows, np.int64)
-    vols = np.empty(nrows, np.int64)
-    markers = np.empty(nrows, np.uint8)
-    hdr = np.empty((nrows, 7), np.int64)
+    heads = []
     off = 0
     unpack = _HDR.unpack_from
-    for i in range(nrows):  # sequential by nature: each record's length depends on its header
-        if off + 29 > total:
-            raise FormatError(f"{where}: record {i} header truncated", path=path, offset=off,
-                              expected="29 header bytes", got=total - off)
-        p, x0, x1, y0, y1, z0, z1, mk = unpack(blob, off)
-        if x1 < x0 or y1 < y0 or z1 < z0 or mk > 2:
-            raise FormatError(f"{where}: record {i} has a bad bbox or marker", path=path, offset=off,
-                              expected="x1>=x0, y1>=y0, z1>=z0 and marker 0/1/2", got=(x0, x1, y0, y1, z0, z1, mk))
-        vol = (x1 - x0) * (y1 - y0) * (z1 - z0) if mk else 0
-        nbytes = vol * (12 if mk == 1 else 9)
-        if off + 29 + nbytes > total:
-            raise FormatError(f"{where}: record {i} declares {vol} pixels beyond the payload", path=path,
-                              offset=off, expected=f"{nbytes} bytes", got=total - off - 29)
-        starts[i], vols[i], markers[i] = off, vol, mk
-        hdr[i] = (p, x0, x1, y0, y1, z0, z1)
-        off += 29 + nbytes
-    if off != total:
-        raise FormatError(f"{where}: {total - off} bytes after the last record", path=path, offset=off,
-                          expected=f"{nrows} records filling the payload")
+    append = heads.append
+    try:
+        for _ in range(nrows):  # sequential by nature: a record's length depends on its header
+            h = unpack(blob, off)
+            append(h)
+            if h[7]:
+                off += 29 + (h[2] - h[1]) * (h[4] - h[3]) * (h[6] - h[5]) * (12 if h[7] == 1 else 9)
+            else:
+                off += 29
+            if off > total or off < 0:
+                break
+    except _struct.error:
+        raise FormatError(f"{where}: record {len(heads)} header truncated", path=path, offset=off,
+                          expected="29 header bytes", got=total - off) from None
+    hdr = np.array(heads, dtype=np.int64).reshape(-1, 8)
+    ext = hdr[:, 2:7:2] - hdr[:, 1:7:2]
+    markers = hdr[:, 7]
+    bad = (ext < 0).any(axis=1) | (markers > 2) | (markers < 0)
+    if bad.any() or len(heads) != nrows or off != total:
+        i = int(np.argmax(bad)) if bad.any() else len(heads) - 1
+        raise FormatError(f"{where}: record {i} is inconsistent with the payload (bad bbox, marker or size)",
+                          path=path, expected=f"{nrows} records with x1>=x0, y1>=y0, z1>=z0, marker 0/1/2 "
+                          f"filling {total} bytes", got=tuple(int(v) for v in hdr[i]) if len(heads) else None)
+    vols = np.where(markers > 0, ext.prod(axis=1), 0)
+    mb = np.where(markers == 1, 4, 1)
+    lab = _byte_labels(vols, mb)
     buf = np.frombuffer(blob, np.uint8)
-    d0 = starts + 29
-    data = _gather(buf, d0, vols, "<f4")
+    data = buf[lab == 1].view("<f4")
     m1 = markers == 1
-    mask = np.empty(int(vols.sum()), np.uint8)
-    pos = np.zeros(nrows + 1, np.int64)
-    np.cumsum(vols, out=pos[1:])
-    if m1.any():
-        mask[_segment_index(pos[:-1][m1], vols[m1])] = _gather(buf, d0[m1] + 4 * vols[m1], vols[m1], "<i4").astype(np.uint8)
-    if (~m1).any():
-        mask[_segment_index(pos[:-1][~m1], vols[~m1])] = _gather(buf, d0[~m1] + 4 * vols[~m1], vols[~m1], "u1")
-    bg_start = d0 + 4 * vols + np.where(m1, 4, 1) * vols
-    background = _gather(buf, bg_start, vols, "<f4")
-    return ShoeboxColumn(hdr[:, 0], hdr[:, 1:], (markers != 0) & (vols > 0), pos, data, mask, background)
+    if m1.all():
+        mask = buf[lab == 2].view("<i4").astype(np.uint8)
+    elif not m1.any():
+        mask = buf[lab == 2].copy()
+    else:  # mixed markers: int32 masks narrowed per record
+        mraw = buf[lab == 2]
+        mlen = mb * vols
+        byte_rec = np.repeat(np.arange(nrows), mlen)
+        first = np.zeros(nrows + 1, np.int64)
+        np.cumsum(mlen, out=first[1:])
+        pos = np.arange(mraw.size) - first[byte_rec]
+        keep = np.where(m1[byte_rec], pos % 4 == 0, True)  # little-endian low byte of each int32
+        del pos
+        mask = mraw[keep]
+    background = buf[lab == 3].view("<f4")
+    offs = np.zeros(nrows + 1, np.int64)
+    np.cumsum(vols, out=offs[1:])
+    return ShoeboxColumn(hdr[:, 0], hdr[:, 1:7], (markers != 0) & (vols > 0), offs, data, mask, background)
 
 
 # --------------------------------------------------------------------------- writing
@@ -246,18 +237,19 @@ def pack_shoeboxes(sb: ShoeboxColumn, version: int = 1) -> bytes:
     n = len(sb)
     vols = np.where(sb.allocated, sb.lengths, 0).astype(np.int64)
     mk_bytes = 4 if version == 1 else 1
-    rec = 29 + vols * (8 + mk_bytes)
-    starts = np.zeros(n, np.int64)
-    np.cumsum(rec[:-1], out=starts[1:])
-    buf = np.zeros(int(rec.sum()), np.uint8)
-    ones = np.ones(n, np.int64)
-    _scatter(buf, starts, ones, sb.panel, "<u4")
-    _scatter(buf, starts + 4, ones * 6, sb.bbox.ravel(), "<i4")
-    buf[starts + 28] = np.where(vols > 0, version, 0)
-    d0 = starts + 29
-    _scatter(buf, d0, vols, sb.data, "<f4")
-    _scatter(buf, d0 + 4 * vols, vols, sb.mask.astype("<i4") if version == 1 else sb.mask, "<i4" if version == 1 else "u1")
-    _scatter(buf, d0 + (4 + mk_bytes) * vols, vols, sb.background, "<f4")
+    lab = _byte_labels(vols, np.full(n, mk_bytes))
+    head = np.zeros(n, _HDR_DTYPE)
+    head["panel"], head["bbox"] = sb.panel, sb.bbox
+    head["marker"] = np.where(vols > 0, version, 0)
+    buf = np.empty(lab.size, np.uint8)
+    buf[lab == 0] = head.view(np.uint8)
+    alloc_pix = np.repeat(sb.allocated & (vols > 0), sb.lengths)
+    full = alloc_pix.all()
+    pick = (lambda a: a) if full else (lambda a: a[alloc_pix])
+    buf[lab == 1] = pick(sb.data).astype("<f4").view(np.uint8)
+    m = pick(sb.mask)
+    buf[lab == 2] = (m.astype("<i4") if version == 1 else m.astype(np.uint8)).view(np.uint8)
+    buf[lab == 3] = pick(sb.background).astype("<f4").view(np.uint8)
     return buf.tobytes()
 
 

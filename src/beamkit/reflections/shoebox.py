@@ -105,7 +105,10 @@ class Shoebox:
 
     def count_mask_values(self, code) -> int:
         """Pixels with ``(mask & code) == code``."""
-        return int(self._one().count_mask_values(code)[0])
+        code = int(code)
+        c, i = self._col, self._i
+        m = c.mask[c.offsets[i]:c.offsets[i + 1]]
+        return int(np.count_nonzero((m & code) == code)) if code < 256 else 0
 
     def centroid_valid(self):
         v, var = self._one().centroid_valid()
