@@ -17,19 +17,23 @@ _MAX_VALUE = 2 ** 24
 
 
 def _clipped_diff(cs: np.ndarray, h: int, axis: int) -> np.ndarray:
-    """out[i] = cs[min(i+h+1, L)] - cs[max(i-h, 0)] along ``axis`` (cs has L+1 entries there), by slices."""
+    """out[i] = cs[min(i+h+1, L)] - cs[max(i-h, 0)] along ``axis`` (0 or 1; cs has L+1 entries there)."""
     L = cs.shape[axis] - 1
-    c = np.moveaxis(cs, axis, 0)
+
+    def sl(a, b):
+        return (slice(a, b), slice(None)) if axis == 0 else (slice(None), slice(a, b))
     if 2 * h + 1 >= L:  # window covers most of the axis: plain index form
         i = np.arange(L)
-        return np.moveaxis(c[np.minimum(i + h + 1, L)] - c[np.maximum(i - h, 0)], 0, axis)
-    out = np.empty((L,) + c.shape[1:], cs.dtype)
+        return np.take(cs, np.minimum(i + h + 1, L), axis=axis) - np.take(cs, np.maximum(i - h, 0), axis=axis)
+    shape = list(cs.shape)
+    shape[axis] = L
+    out = np.empty(shape, cs.dtype)
     k = L - h  # first index whose upper bound is clipped
-    out[:k] = c[h + 1:L + 1]
-    out[k:] = c[L]
-    out[h:] -= c[0:L - h]
-    out[:h] -= c[0]
-    return np.moveaxis(out, 0, axis)
+    out[sl(0, k)] = cs[sl(h + 1, L + 1)]
+    out[sl(k, L)] = cs[sl(L, L + 1)]
+    np.subtract(out[sl(h, L)], cs[sl(0, L - h)], out=out[sl(h, L)])
+    out[sl(0, h)] -= cs[sl(0, 1)]
+    return out
 
 
 def box_sum(a: np.ndarray, half) -> np.ndarray:
@@ -41,7 +45,7 @@ def box_sum(a: np.ndarray, half) -> np.ndarray:
     rows = _clipped_diff(cs, hy, 0)
     cs2 = np.zeros((H, W + 1), a.dtype)
     np.cumsum(rows, axis=1, out=cs2[:, 1:])
-    return np.ascontiguousarray(_clipped_diff(cs2, hx, 1))
+    return _clipped_diff(cs2, hx, 1)
 
 
 def local_sums(image: np.ndarray, mask: np.ndarray, half, squares: bool = True):
@@ -109,11 +113,38 @@ def dispersion_extended(image, mask, gain=1.0, kernel_size=(3, 3), sigma_backgro
     e = min(half)
     B = mask & ~(D & (dist >= e))
     half2 = (half[0] + 2, half[1] + 2)
-    n2, s12, _ = local_sums(img, B, half2, squares=False)
+    cand = mask & ~B & (img > global_threshold)  # only these can be strong
+    out = np.zeros(img.shape, bool)
+    ys, xs = np.nonzero(cand)
+    if ys.size * (2 * half2[0] + 1) * (2 * half2[1] + 1) > img.size:  # dense: full summed-area tables
+        n2, s12, _ = local_sums(img, B, half2, squares=False)
+        n2, s12 = n2[ys, xs], s12[ys, xs]
+    else:
+        n2, s12 = window_sums_at(img, B, half2, ys, xs)
     mean = np.where(n2 >= 2, s12 / np.maximum(n2, 1), 0.0)
-    v = img.astype(np.float64)
-    return mask & (s12 >= 0) & ~B & (img > global_threshold) & \
-        (v >= mean + sigma_strong * np.sqrt(np.maximum(gain * mean, 0)))
+    v = img[ys, xs].astype(np.float64)
+    ok = (s12 >= 0) & (v >= mean + sigma_strong * np.sqrt(np.maximum(gain * mean, 0)))
+    out[ys[ok], xs[ok]] = True
+    return out
+
+
+def window_sums_at(image, mask, half, ys, xs):
+    """(n, S1) over the clipped window around each pixel (ys, xs), using mask and value < 2^24."""
+    hy, hx = half
+    H, W = image.shape
+    dy, dx = np.mgrid[-hy:hy + 1, -hx:hx + 1]
+    yy = ys[:, None] + dy.ravel()
+    xx = xs[:, None] + dx.ravel()
+    inside = (yy >= 0) & (yy < H) & (xx >= 0) & (xx < W)
+    yy, xx = np.clip(yy, 0, H - 1), np.clip(xx, 0, W - 1)
+    vals = image[yy, xx]
+    use = inside & mask[yy, xx] & (vals < _MAX_VALUE)
+    n = use.sum(axis=1)
+    if np.issubdtype(image.dtype, np.integer):
+        s1 = np.where(use, vals, 0).sum(axis=1, dtype=np.int64)
+    else:
+        s1 = np.where(use, vals, 0).astype(np.float64).sum(axis=1)
+    return n, s1
 
 
 def threshold_image(image, mask, algorithm="dispersion_extended", **params) -> np.ndarray:
