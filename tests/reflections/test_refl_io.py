@@ -207,7 +207,7 @@ def test_mixed_marker_records():
     from beamkit.reflections.io_refl import pack_shoeboxes, parse_shoeboxes
     sb = flex.reflection_table.from_file(dd("ssx_CuNiR_test_data/strong_1.refl"))["shoebox"]
     a, b = sb.select(np.arange(0, 5)), sb.select(np.arange(5, 9))
-    blob = pack_shoeboxes(a, 1) + pack_shoeboxes(b, 2) + pack_shoeboxes(a, 2)
+    blob = bytes(pack_shoeboxes(a, 1)) + bytes(pack_shoeboxes(b, 2)) + bytes(pack_shoeboxes(a, 2))
     got = parse_shoeboxes(blob, 14)
     ref = ShoeboxColumn.concat([a, b, a])
     for k in ("data", "mask", "background", "bbox", "panel", "offsets"):

@@ -179,24 +179,29 @@ def parse_shoeboxes(blob: bytes, nrows: int, path=None, where="shoebox") -> Shoe
     """Decode a ``Shoebox<>`` payload (markers 0, 1 = int32 mask, 2 = uint8 mask)."""
     import struct as _struct
     total = len(blob)
-    heads = []
+    starts = []
     off = 0
     unpack = _HDR.unpack_from
-    append = heads.append
+    append = starts.append
     try:
         for _ in range(nrows):  # sequential by nature: a record's length depends on its header
-            h = unpack(blob, off)
-            append(h)
-            if h[7]:
-                off += 29 + (h[2] - h[1]) * (h[4] - h[3]) * (h[6] - h[5]) * (12 if h[7] == 1 else 9)
-            else:
-                off += 29
+            append(off)
+            _, x0, x1, y0, y1, z0, z1, mk = unpack(blob, off)
+            off += 29 + ((x1 - x0) * (y1 - y0) * (z1 - z0) * (12 if mk == 1 else 9) if mk else 0)
             if off > total or off < 0:
                 break
     except _struct.error:
-        raise FormatError(f"{where}: record {len(heads)} header truncated", path=path, offset=off,
+        raise FormatError(f"{where}: record {len(starts) - 1} header truncated", path=path, offset=off,
                           expected="29 header bytes", got=total - off) from None
-    hdr = np.array(heads, dtype=np.int64).reshape(-1, 8)
+    heads = starts
+    buf = np.frombuffer(blob, np.uint8)
+    st = np.asarray(starts, np.int64)
+    raw = buf[st[:, None] + np.arange(29)] if st.size else np.zeros((0, 29), np.uint8)
+    rec = np.ascontiguousarray(raw).view(_HDR_DTYPE).ravel()
+    hdr = np.empty((st.size, 8), np.int64)
+    hdr[:, 0] = rec["panel"]
+    hdr[:, 1:7] = rec["bbox"]
+    hdr[:, 7] = rec["marker"]
     ext = hdr[:, 2:7:2] - hdr[:, 1:7:2]
     markers = hdr[:, 7]
     bad = (ext < 0).any(axis=1) | (markers > 2) | (markers < 0)
@@ -206,9 +211,14 @@ def parse_shoeboxes(blob: bytes, nrows: int, path=None, where="shoebox") -> Shoe
                           path=path, expected=f"{nrows} records with x1>=x0, y1>=y0, z1>=z0, marker 0/1/2 "
                           f"filling {total} bytes", got=tuple(int(v) for v in hdr[i]) if len(heads) else None)
     vols = np.where(markers > 0, ext.prod(axis=1), 0)
+    offs = np.zeros(nrows + 1, np.int64)
+    np.cumsum(vols, out=offs[1:])
+    alloc = (markers != 0) & (vols > 0)
+    if not (markers == 2).any():  # v1 (the common case): 4-byte words once the headers are dropped
+        data, mask, background = _split_v1(buf, vols)
+        return ShoeboxColumn(hdr[:, 0], hdr[:, 1:7], alloc, offs, data, mask, background)
     mb = np.where(markers == 1, 4, 1)
     lab = _byte_labels(vols, mb)
-    buf = np.frombuffer(blob, np.uint8)
     data = buf[lab == 1].view("<f4")
     m1 = markers == 1
     if m1.all():
@@ -226,31 +236,49 @@ def parse_shoeboxes(blob: bytes, nrows: int, path=None, where="shoebox") -> Shoe
         del pos
         mask = mraw[keep]
     background = buf[lab == 3].view("<f4")
-    offs = np.zeros(nrows + 1, np.int64)
-    np.cumsum(vols, out=offs[1:])
-    return ShoeboxColumn(hdr[:, 0], hdr[:, 1:7], (markers != 0) & (vols > 0), offs, data, mask, background)
+    return ShoeboxColumn(hdr[:, 0], hdr[:, 1:7], alloc, offs, data, mask, background)
+
+
+def _split_v1(buf: np.ndarray, vols: np.ndarray):
+    """(data, mask, background) of a payload whose records all have marker 0 or 1."""
+    n = vols.size
+    body = 12 * vols
+    keep = np.repeat(np.tile(np.array([False, True]), n), np.stack([np.full(n, 29), body], axis=1).ravel())
+    words = buf[keep].view("<i4")  # per record: v data, v mask, v background words
+    wl = np.repeat(np.tile(np.arange(3, dtype=np.uint8), n), np.repeat(vols, 3))
+    return (words[wl == 0].view("<f4"), words[wl == 1].astype(np.uint8), words[wl == 2].view("<f4"))
 
 
 # --------------------------------------------------------------------------- writing
-def pack_shoeboxes(sb: ShoeboxColumn, version: int = 1) -> bytes:
+def pack_shoeboxes(sb: ShoeboxColumn, version: int = 1) -> memoryview:
     """Encode a shoebox column as DIALS' ``Shoebox<>`` payload (marker = version)."""
     n = len(sb)
     vols = np.where(sb.allocated, sb.lengths, 0).astype(np.int64)
     mk_bytes = 4 if version == 1 else 1
-    lab = _byte_labels(vols, np.full(n, mk_bytes))
     head = np.zeros(n, _HDR_DTYPE)
     head["panel"], head["bbox"] = sb.panel, sb.bbox
     head["marker"] = np.where(vols > 0, version, 0)
+    alloc_pix = np.repeat(sb.allocated & (vols > 0), sb.lengths)
+    pick = (lambda a: a) if alloc_pix.all() else (lambda a: a[alloc_pix])
+    if version == 1:  # bodies are 4-byte words: v data, v mask, v background
+        body = 12 * vols
+        keep = np.repeat(np.tile(np.array([False, True]), n), np.stack([np.full(n, 29), body], axis=1).ravel())
+        buf = np.empty(keep.size, np.uint8)
+        buf[~keep] = head.view(np.uint8)
+        wl = np.repeat(np.tile(np.arange(3, dtype=np.uint8), n), np.repeat(vols, 3))
+        words = np.empty(wl.size, "<i4")
+        words[wl == 0] = pick(sb.data).astype("<f4").view("<i4")
+        words[wl == 1] = pick(sb.mask)
+        words[wl == 2] = pick(sb.background).astype("<f4").view("<i4")
+        buf[keep] = words.view(np.uint8)
+        return memoryview(buf)
+    lab = _byte_labels(vols, np.full(n, mk_bytes))
     buf = np.empty(lab.size, np.uint8)
     buf[lab == 0] = head.view(np.uint8)
-    alloc_pix = np.repeat(sb.allocated & (vols > 0), sb.lengths)
-    full = alloc_pix.all()
-    pick = (lambda a: a) if full else (lambda a: a[alloc_pix])
     buf[lab == 1] = pick(sb.data).astype("<f4").view(np.uint8)
-    m = pick(sb.mask)
-    buf[lab == 2] = (m.astype("<i4") if version == 1 else m.astype(np.uint8)).view(np.uint8)
+    buf[lab == 2] = pick(sb.mask).astype(np.uint8)
     buf[lab == 3] = pick(sb.background).astype("<f4").view(np.uint8)
-    return buf.tobytes()
+    return memoryview(buf)
 
 
 def pack_msgpack(columns: dict, identifiers: dict, nrows: int, version: int = 1) -> bytes:
@@ -268,7 +296,7 @@ def pack_msgpack(columns: dict, identifiers: dict, nrows: int, version: int = 1)
             a = np.asarray(col)
             if a.dtype.kind in "iu" and dt == "<i4" and a.size and (a.min() < -2**31 or a.max() >= 2**31):
                 raise ParameterError(name, "values that fit in int32", (a.min(), a.max()))
-            payload = np.ascontiguousarray(a.astype(dt, copy=False)).tobytes()
+            payload = memoryview(np.ascontiguousarray(a.astype(dt, copy=False)).reshape(-1).view(np.uint8))
         data[name] = [tname, [int(nrows), payload]]
     ids = {int(k): str(v) for k, v in sorted(identifiers.items())}
     return msgpack.packb([MAGIC_NAME, version, {"identifiers": ids, "nrows": int(nrows), "data": data}],
