@@ -216,3 +216,17 @@ def test_mixed_marker_records():
         parse_shoeboxes(blob[:-1], 14)
     with pytest.raises(FormatError):
         parse_shoeboxes(blob, 15)
+
+
+def test_corrupt_files_on_disk(tmp_path):
+    raw = dd("ssx_CuNiR_test_data/strong_1.refl").read_bytes()
+    cases = {"trunc.refl.gz": gzip.compress(raw)[:-40], "empty.refl": b"", "rand.refl": bytes(range(256)) * 4,
+             "trunc.refl": raw[:1000], "h5.refl": b"\x89HDF\r\n\x1a\n" + b"\x00" * 100,
+             "gzjunk.refl": gzip.compress(b"hello")}
+    for name, data in cases.items():
+        p = tmp_path / name
+        p.write_bytes(data)
+        with pytest.raises(FormatError):
+            flex.reflection_table.from_file(p)
+    with pytest.raises(FormatError):
+        flex.reflection_table.from_file(tmp_path / "missing.refl")

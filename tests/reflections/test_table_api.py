@@ -134,3 +134,17 @@ def test_flex_arrays_and_histogram():
     h = flex.histogram(flex.double([0, 1, 2, 3, 10]), data_min=0, data_max=4, n_slots=4)
     assert list(h.slots()) == [1, 1, 1, 1] and list(h.slot_centers()) == [0.5, 1.5, 2.5, 3.5]
     assert h.n_out_of_slot_range() == 1
+
+
+def test_append_insert_resize():
+    t = table()
+    t.append({"d": 9.0, "miller_index": (1, 2, 3)})
+    assert t.size() == 7 and t[6]["d"] == 9.0 and t[6]["miller_index"] == (1, 2, 3)
+    t.insert(0, {"d": -1.0})
+    assert t[0]["d"] == -1.0 and t[1]["d"] == 3.0 and t.size() == 8
+    t.resize(3)
+    assert t.size() == 3
+    t.resize(5)
+    assert t.size() == 5 and t[4]["d"] == 0.0
+    with pytest.raises(ParameterError):
+        t.append({"nope": 1})

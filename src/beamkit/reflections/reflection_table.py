@@ -28,6 +28,12 @@ def _unwrap(v):
     return v
 
 
+def _blank_like(v, n):
+    if isinstance(v, np.ndarray):
+        return np.zeros((n,) + v.shape[1:], v.dtype)
+    return type(v).blank(v, n)
+
+
 def _sel(sel):
     return sel.as_numpy_array() if isinstance(sel, flex.FlexArray) else sel
 
@@ -237,6 +243,35 @@ class ReflectionTable:
 
     def reorder(self, perm):
         self._t.reorder(_sel(perm))
+
+    def resize(self, n):
+        """Truncate to, or pad with blank rows up to, ``n`` rows."""
+        n = int(n)
+        if n <= self.size():
+            self._t = self._t.select(np.arange(n))
+        else:
+            self._t.extend(Table({k: _blank_like(v, n - self.size()) for k, v in self._t.items()}))
+
+    def append(self, row: dict):
+        """Append one row given as a dict of column values (missing columns get blanks)."""
+        self.insert(self.size(), row)
+
+    def insert(self, i, row: dict):
+        """Insert one row before index ``i``."""
+        n = self.size()
+        extra = ReflectionTable(1)
+        for k, v in self._t.items():
+            extra._t[k] = _blank_like(v, 1)
+        for k, v in row.items():
+            if k not in self:
+                raise ParameterError(k, f"one of the columns {self.keys()}", "unknown column")
+            col = extra._t[k]
+            if isinstance(col, ShoeboxColumn):
+                raise ParameterError(k, "a fixed-width column (insert shoeboxes with extend)", "shoebox")
+            col[0] = v
+        self.extend(extra)
+        perm = np.concatenate([np.arange(i), [n], np.arange(i, n)]).astype(np.int64)
+        self._t.reorder(perm)
 
     # --- sorting ------------------------------------------------------------
     def sort(self, name, reverse=False, order=None):

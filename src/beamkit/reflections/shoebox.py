@@ -345,8 +345,8 @@ class ShoeboxColumn:
             out[has] = np.stack([x[pk], y[pk], z[pk]], axis=1)
         return flex.vec3_double(out)
 
-    def flatten_data_arrays(self):
-        """(data, mask, background) pixel streams (views)."""
+    def get_shoebox_data_arrays(self):
+        """(data, mask, background) pixel streams (views over every row, in row order)."""
         return self.data, self.mask, self.background
 
 
