@@ -216,8 +216,8 @@ _BY_DTYPE = [bool, int, size_t, double, float, uint8, int6, vec2_double, vec3_do
 
 def wrap(a: np.ndarray, prefer=None) -> FlexArray:
     """Wrap an ndarray (no copy) in the flex type that matches its dtype and row shape."""
-    if prefer is not None and a.dtype == prefer.dtype and a.shape[1:] == prefer.width:
-        cls = prefer
+    if prefer is not None and a.dtype == prefer.dtype and (a.shape[1:] == prefer.width or not prefer.width):
+        cls = prefer  # n-d grids (shoebox arrays) keep their shape
     else:
         k, tail = a.dtype, a.shape[1:]
         cls = next((c for c in _BY_DTYPE if c.dtype == k and c.width == tail), None)

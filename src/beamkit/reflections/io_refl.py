@@ -177,7 +177,6 @@ def _byte_labels(vols: np.ndarray, mask_bytes: np.ndarray) -> np.ndarray:
 
 def parse_shoeboxes(blob: bytes, nrows: int, path=None, where="shoebox") -> ShoeboxColumn:
     """Decode a ``Shoebox<>`` payload (markers 0, 1 = int32 mask, 2 = uint8 mask)."""
-    import struct as _struct
     total = len(blob)
     starts = []
     off = 0
@@ -190,10 +189,9 @@ def parse_shoeboxes(blob: bytes, nrows: int, path=None, where="shoebox") -> Shoe
             off += 29 + ((x1 - x0) * (y1 - y0) * (z1 - z0) * (12 if mk == 1 else 9) if mk else 0)
             if off > total or off < 0:
                 break
-    except _struct.error:
+    except struct.error:
         raise FormatError(f"{where}: record {len(starts) - 1} header truncated", path=path, offset=off,
                           expected="29 header bytes", got=total - off) from None
-    heads = starts
     buf = np.frombuffer(blob, np.uint8)
     st = np.asarray(starts, np.int64)
     raw = buf[st[:, None] + np.arange(29)] if st.size else np.zeros((0, 29), np.uint8)
@@ -205,11 +203,11 @@ def parse_shoeboxes(blob: bytes, nrows: int, path=None, where="shoebox") -> Shoe
     ext = hdr[:, 2:7:2] - hdr[:, 1:7:2]
     markers = hdr[:, 7]
     bad = (ext < 0).any(axis=1) | (markers > 2) | (markers < 0)
-    if bad.any() or len(heads) != nrows or off != total:
-        i = int(np.argmax(bad)) if bad.any() else len(heads) - 1
+    if bad.any() or len(starts) != nrows or off != total:
+        i = int(np.argmax(bad)) if bad.any() else len(starts) - 1
         raise FormatError(f"{where}: record {i} is inconsistent with the payload (bad bbox, marker or size)",
                           path=path, expected=f"{nrows} records with x1>=x0, y1>=y0, z1>=z0, marker 0/1/2 "
-                          f"filling {total} bytes", got=tuple(int(v) for v in hdr[i]) if len(heads) else None)
+                          f"filling {total} bytes", got=tuple(int(v) for v in hdr[i]) if len(starts) else None)
     vols = np.where(markers > 0, ext.prod(axis=1), 0)
     offs = np.zeros(nrows + 1, np.int64)
     np.cumsum(vols, out=offs[1:])
