@@ -230,3 +230,17 @@ def test_corrupt_files_on_disk(tmp_path):
             flex.reflection_table.from_file(p)
     with pytest.raises(FormatError):
         flex.reflection_table.from_file(tmp_path / "missing.refl")
+
+
+def test_selected_columns_and_v2_on_disk(tmp_path):
+    p = dd("centroid_test_data/indexed.refl")
+    t = flex.reflection_table.from_file(p, columns=["flags", "miller_index"])
+    assert sorted(t.keys()) == ["flags", "miller_index"] and t.size() == 654
+    full = flex.reflection_table.from_file(p)
+    out = tmp_path / "v2.refl"
+    full.as_file(out, version=2)
+    raw = out.read_bytes()
+    assert raw[29] == 2 and len(raw) < len(p.read_bytes())  # uint8 masks: 3 bytes less per pixel
+    back = flex.reflection_table.from_file(out)
+    assert np.array_equal(back["shoebox"].mask, full["shoebox"].mask)
+    assert back.as_msgpack() == p.read_bytes()
