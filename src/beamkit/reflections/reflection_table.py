@@ -8,6 +8,7 @@ Columns come out as thin flex wrappers over the stored numpy arrays
 from __future__ import annotations
 
 import numbers
+from collections.abc import Mapping
 from pathlib import Path
 
 import numpy as np
@@ -19,13 +20,37 @@ from . import io_refl
 from .flags import Flags
 from .shoebox import ShoeboxColumn
 
-__all__ = ["ReflectionTable"]
+__all__ = ["ReflectionTable", "Row"]
 
 
 def _unwrap(v):
     if isinstance(v, flex.FlexArray):
         return v.as_numpy_array()
     return v
+
+
+class Row(Mapping):
+    """One row as a read-only mapping (values converted on access: tuples for vectors, Shoebox views)."""
+
+    __slots__ = ("_t", "_i")
+
+    def __init__(self, t: Table, i: int):
+        self._t, self._i = t, i
+
+    def __getitem__(self, k):
+        v = self._t[k][self._i]
+        if isinstance(v, np.ndarray):
+            return tuple(v.ravel().tolist())
+        return v.item() if isinstance(v, np.generic) else v
+
+    def __iter__(self):
+        return iter(self._t.keys())
+
+    def __len__(self):
+        return self._t.ncols
+
+    def __repr__(self):
+        return repr(dict(self.items()))
 
 
 def _blank_like(v, n):
@@ -70,9 +95,10 @@ class ReflectionTable:
             col = self._t[key]
             return col if isinstance(col, ShoeboxColumn) else flex.wrap(col)
         if isinstance(key, numbers.Integral):
-            row = self._t[key]
-            return {k: (tuple(v.ravel().tolist()) if isinstance(v, np.ndarray)
-                        else v.item() if isinstance(v, np.generic) else v) for k, v in row.items()}
+            n = self.size()
+            if not -n <= key < n:
+                raise IndexError(f"row {key} out of range for {n} rows")
+            return Row(self._t, int(key) % n)
         if isinstance(key, slice):
             return self._derive(self._t[key])
         return self.select(key)
