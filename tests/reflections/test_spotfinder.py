@@ -112,3 +112,16 @@ def test_bad_image(tmp_path):
     p.write_bytes(b"###CBF: garbage\n" + b"\x00" * 100)
     with pytest.raises(FormatError):
         read_image(p)
+
+
+def test_experiment_driven_settings(tmp_path):
+    from beamkit.reflections import read_expt
+    el = read_expt(shared_file("dials-data", "centroid_test_data", "indexed.expt"))
+    e = el[0]
+    e.detector[0].d["mask"] = [[0, 60, 0, 400]]  # untrusted rectangle x0, x1, y0, y1 over the first spot column
+    a, pos, _ = simulate_still((400, 400), 16, seed=11)
+    t = find_spots([a, a], experiment=e)
+    assert (t.numpy("bbox")[:, 4] == 0).all() and (t.numpy("bbox")[:, 5] == 2).all()  # one 3-D sequence
+    assert t.size() == 12 and (t.numpy("xyzobs.px.value")[:, 0] > 60).all()
+    with pytest.raises(ParameterError):
+        find_spots(None)

@@ -137,13 +137,29 @@ def shoeboxes_from_labels(labels, count, values, min_size=3, max_size=1000, pane
 def find_spots(images, algorithm="dispersion_extended", gain=1.0, kernel_size=(3, 3), sigma_background=6.0,
                sigma_strong=3.0, min_local=2, global_threshold=0.0, min_spot_size=None, max_spot_size=1000,
                max_separation=2.0, trusted_range=(0, None), untrusted_rectangles=(), mask=None, sequence=None,
-               panel_type="SENSOR_PAD", first_frame=0, nproc=1) -> ReflectionTable:
+               panel_type="SENSOR_PAD", first_frame=0, nproc=1, experiment=None) -> ReflectionTable:
     """Find strong spots on a list of images (arrays or file names) of one panel.
 
     ``sequence`` (default: True when more than one image) links spots across
     frames in 3-D; stills are labelled per frame in 2-D.  z is the array index
-    (``first_frame`` for the first image).  Returns a strong reflection table.
+    (``first_frame`` for the first image).  With ``experiment`` (from an .expt),
+    the trusted range, untrusted rectangles and sensor type come from its panel 0,
+    and a rotation scan sets ``sequence`` and ``first_frame``; ``images=None``
+    then reads the experiment's image files.  Returns a strong reflection table.
     """
+    if experiment is not None:
+        panel = experiment.detector[0]
+        trusted_range = panel.get_trusted_range()
+        untrusted_rectangles = panel.get_mask_rectangles()
+        panel_type = panel.get_type()
+        scan = experiment.scan
+        if scan is not None and sequence is None:
+            sequence = scan.get_oscillation()[1] != 0
+            first_frame = scan.get_array_range()[0]
+        if images is None and experiment.imageset is not None:
+            images = experiment.imageset.paths(scan.get_image_range() if scan is not None else None)
+    if images is None:
+        raise ParameterError("images", "images or an experiment with an image set", None)
     if isinstance(images, np.ndarray) and images.ndim == 2:
         images = [images]
     images = list(images)
