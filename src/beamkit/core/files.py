@@ -14,7 +14,7 @@ import os
 import tempfile
 from pathlib import Path
 
-from ..errors import FormatError
+from ..errors import FormatError, ParameterError
 
 __all__ = ["atomic_write", "atomic_path", "sniff_format", "read_head", "MAGIC"]
 
@@ -78,7 +78,7 @@ def atomic_write(path, mode: str = "wb", encoding: str | None = None, newline: s
     ...     fh.write("hello")
     """
     if mode not in ("w", "wb", "wt"):
-        raise ValueError(f"atomic_write mode must be 'w' or 'wb', got {mode!r}")
+        raise ParameterError("atomic_write mode", "'w' or 'wb'", mode)
     if "b" not in mode and encoding is None:
         encoding = "utf-8"
     with atomic_path(path) as tmp:
