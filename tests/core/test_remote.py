@@ -202,13 +202,27 @@ def test_token_required_off_loopback_and_checked():
         Server(Instrument(), methods=["nonexistent"])
     with pytest.raises(ParameterError):
         Server(Instrument(), methods=["_private"])
+    with pytest.raises(ParameterError):
+        Server(Instrument(), methods=["echo"], properties=["close"])   # a Proxy name
     token = "s3cret-token-for-tests"
     with Server(Instrument(), methods=["echo"], host="0.0.0.0", token=token) as srv:
         port = srv.port
         good = Proxy(f"tcp://127.0.0.1:{port}", token=token, timeout=3)
+        intruder = zmq.Context.instance().socket(zmq.SUB)   # no credentials: PUB refuses it
+        intruder.linger = 0
+        intruder.subscribe(b"")
+        intruder.connect(f"tcp://127.0.0.1:{good.exposed['pub_port']}")
         try:
             assert good.echo(1)["args"] == (1,)
+            got = threading.Event()
+            good.subscribe("status", lambda t, p: got.set())
+            srv.notify("status", "ok")
+            assert got.wait(3)
+            time.sleep(0.2)
+            srv.notify("status", "secret")
+            assert not intruder.poll(300)
         finally:
+            intruder.close()
             good.close()
         for bad in (None, "wrong-token-wrong"):
             with pytest.raises(AccessDenied, match="token"):
@@ -234,3 +248,13 @@ def test_wire_rejects_object_dtype_and_bad_frames():
     hdr = msgpack.packb([msgpack.ExtType(1, msgpack.packb(["<f8", [4], False, 1]))])
     with pytest.raises(FormatError, match="wrong size"):
         decode([hdr, b"\x00" * 8])
+
+
+def test_oversized_request_dropped_and_server_survives():
+    with Server(Instrument(), methods=["echo"], max_message_bytes=4096) as srv:
+        with Proxy(srv.address, timeout=0.5) as px:
+            with pytest.raises(RemoteError, match="no reply"):
+                px.echo(np.zeros(100_000))
+            assert px.echo(1)["args"] == (1,)
+    with pytest.raises(ParameterError):
+        Server(Instrument(), methods=["echo"], max_message_bytes=10)

@@ -9,8 +9,9 @@ Messages are msgpack with numpy arrays as separate zero-copy frames
 (:mod:`beamkit.core.remote_wire`).  Every request carries the shared-secret
 token, compared with :func:`hmac.compare_digest`; binding to a non-loopback
 host requires one.  The token authenticates requests but nothing is encrypted,
-and notifications are readable by anyone who can reach the PUB port: use an
-SSH tunnel on untrusted networks.  Requests are served one at a time in the
+and with a token the PUB port admits only subscribers presenting it (ZeroMQ
+PLAIN, checked by the server's own ZAP handler): use an SSH tunnel on
+untrusted networks.  Requests are served one at a time in the
 server thread while holding ``Server.lock``; the owner of the object may hold
 that lock too, to change the object only between requests.
 """
@@ -39,6 +40,8 @@ PROXY_RESERVED = frozenset({"subscribe", "unsubscribe", "close", "address", "exp
                             "remote_call", "remote_get", "remote_set", "timeout"})
 _OPS = ("hello", "call", "get", "set", "sync")
 _SYNC = b"\x00sync:"
+_ZAP = "inproc://zeromq.zap.01"
+_PLAIN_USER = b"beamkit"
 
 
 def _is_loopback(host: str) -> bool:
@@ -76,11 +79,13 @@ class Server:
 
     host: interface to bind ('127.0.0.1' default; any other needs ``token``);
     port: TCP port (0 = a free one); send_timeout: seconds to wait for ZeroMQ to
-    release array buffers of a reply or notification (s).
+    release array buffers of a reply or notification (s); max_message_bytes: larger
+    requests are dropped by ZeroMQ (None = no limit).
     """
 
     def __init__(self, obj, methods=(), properties=(), host: str = "127.0.0.1", port: int = 0,
-                 token=None, *, writable=(), lock=None, send_timeout: float = 5.0):
+                 token=None, *, writable=(), lock=None, send_timeout: float = 5.0,
+                 max_message_bytes: int | None = None):
         self.obj = obj
         self.methods = _check_names(methods, "methods")
         for m in self.methods:
@@ -99,10 +104,14 @@ class Server:
         if not _is_loopback(host) and (self._token is None or len(self._token) < 8):
             raise ParameterError("token", f"a shared secret of >= 8 characters to bind to non-loopback "
                                  f"host {host!r}", token if token is None else "<too short>")
+        if max_message_bytes is not None and (not isinstance(max_message_bytes, int)
+                                              or max_message_bytes < 1024):
+            raise ParameterError("max_message_bytes", "None or an int >= 1024", max_message_bytes)
+        self.max_message_bytes = max_message_bytes
         self.host, self.port, self.send_timeout = host, port, float(send_timeout)
         self.lock = lock if lock is not None else threading.RLock()
         self.address = None
-        self._ctx = self._router = self._pub = self._thread = None
+        self._ctx = self._router = self._pub = self._zap = self._thread = None
         self._pub_port = None
         self._pub_lock = threading.Lock()
         self._stop = threading.Event()
@@ -120,6 +129,13 @@ class Server:
             for s in (router, pub):
                 s.linger = 0
                 s.ipv6 = ":" in host
+            if self.max_message_bytes:
+                router.maxmsgsize = self.max_message_bytes
+            if self._token is not None:      # subscribers must present the token (PLAIN + ZAP)
+                self._zap = ctx.socket(zmq.REP)
+                self._zap.linger = 0
+                self._zap.bind(_ZAP)
+                pub.plain_server = True
             router.bind(f"tcp://{host}:{self.port or '*'}")
             pub.bind(f"tcp://{host}:*")
         except zmq.ZMQError as exc:
@@ -146,7 +162,7 @@ class Server:
             self._pub.close(linger=0)
             self._pub = None
         self._ctx.destroy(linger=0)
-        self._thread = self._router = self._ctx = None
+        self._thread = self._router = self._ctx = self._zap = None
 
     @property
     def running(self) -> bool:
@@ -191,9 +207,14 @@ class Server:
     def _serve(self):
         poller = zmq.Poller()
         poller.register(self._router, zmq.POLLIN)
+        if self._zap is not None:
+            poller.register(self._zap, zmq.POLLIN)
         while not self._stop.is_set():
             try:
-                if not poller.poll(50):
+                ready = dict(poller.poll(50))
+                if self._zap is not None and self._zap in ready:
+                    self._answer_zap(self._zap.recv_multipart())
+                if self._router not in ready:
                     continue
                 frames = self._router.recv_multipart(copy=False)
             except zmq.ZMQError:
@@ -205,6 +226,14 @@ class Server:
                 self._handle(frames)
             except Exception:  # noqa: BLE001 -- the loop must never die on a request
                 log.exception("failed to answer a request")
+
+    def _answer_zap(self, msg):
+        """ZAP (RFC 27) check of a subscriber's PLAIN credentials against the token."""
+        ok = (len(msg) >= 8 and msg[0] == b"1.0" and msg[5] == b"PLAIN" and msg[6] == _PLAIN_USER
+              and hmac.compare_digest(msg[7], self._token))
+        rid = msg[1] if len(msg) > 1 else b""
+        self._zap.send_multipart([b"1.0", rid, b"200" if ok else b"400",
+                                  b"OK" if ok else b"wrong token", b"beamkit" if ok else b"", b""])
 
     def _handle(self, frames):
         n_env = 2 if len(frames) >= 3 and len(frames[1]) == 0 else 1   # REQ clients add b""
@@ -466,6 +495,8 @@ class Proxy:
         sub = self._ctx.socket(zmq.SUB)
         sub.linger = 0
         sub.ipv6 = True
+        if self._token is not None:
+            sub.plain_username, sub.plain_password = _PLAIN_USER, self._token
         sub.connect(pub_address)
         try:
             while not self._sub_stop.is_set():
