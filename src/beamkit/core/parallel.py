@@ -138,7 +138,11 @@ def _dask_client(scheduler):
     if isinstance(scheduler, Client):
         return scheduler, False
     if isinstance(scheduler, str):
-        return Client(scheduler, timeout=30, set_as_default=False), True
+        try:
+            return Client(scheduler, timeout=30, set_as_default=False), True
+        except (OSError, TimeoutError, ValueError) as exc:
+            raise ParameterError("scheduler", "a reachable Dask scheduler address", scheduler,
+                                 str(exc)) from exc
     if hasattr(scheduler, "scheduler_address"):           # a LocalCluster or other cluster object
         return Client(scheduler, set_as_default=False), True
     raise ParameterError("scheduler", "a Dask scheduler address, Client or cluster", scheduler)
