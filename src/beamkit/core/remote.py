@@ -140,6 +140,7 @@ class Server:
             pub.bind(f"tcp://{host}:*")
         except zmq.ZMQError as exc:
             ctx.destroy(linger=0)
+            self._zap = None
             raise ParameterError("host/port", "a free port on an existing interface",
                                  f"{self.host}:{self.port} ({exc})") from exc
         self._ctx, self._router, self._pub = ctx, router, pub
