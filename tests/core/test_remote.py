@@ -152,9 +152,9 @@ def test_timeout_then_recovery():
         try:
             t0 = time.monotonic()
             with pytest.raises(RemoteError, match="within 0.3 s") as ei:
-                px.slow(0.8)
-            assert ei.value.remote_type == "Timeout" and time.monotonic() - t0 < 0.7
-            time.sleep(0.6)                     # the late reply arrives and must be ignored
+                px.slow(1.2)
+            assert ei.value.remote_type == "Timeout" and time.monotonic() - t0 < 1.0
+            time.sleep(1.0)                     # the late reply arrives and must be ignored
             assert px.echo("next")["args"] == ("next",)
         finally:
             px.close()
