@@ -12,6 +12,9 @@ import sys
 from . import FACES, __version__
 from .errors import BeamkitError
 
+# short names users of the original programs type: ``beamkit refl show strong.refl``
+ALIASES = {"refl": "reflections", "img": "image", "pwdr": "powder", "specpy": "microscope"}
+
 
 def _face_main(face: str, argv: list[str]) -> int:
     try:
@@ -36,13 +39,15 @@ def main(argv: list[str] | None = None) -> int:
     dc = sub.add_parser("docs", help="write the generated parameter reference (rst and md)")
     dc.add_argument("--out", default="docs/reference")
     for face in FACES:
-        sub.add_parser(face, help=f"{face} tools (beamkit {face} --help)", add_help=False)
+        aliases = [a for a, f in ALIASES.items() if f == face]
+        sub.add_parser(face, aliases=aliases, help=f"{face} tools (beamkit {face} --help)", add_help=False)
 
-    if argv and argv[0] in FACES:
+    if argv and ALIASES.get(argv[0], argv[0]) in FACES:
+        face = ALIASES.get(argv[0], argv[0])
         try:
-            return _face_main(argv[0], argv[1:])
+            return _face_main(face, argv[1:])
         except BeamkitError as exc:
-            print(f"beamkit {argv[0]}: error: {exc}", file=sys.stderr)
+            print(f"beamkit {face}: error: {exc}", file=sys.stderr)
             return 2
     args = parser.parse_args(argv)
     try:
