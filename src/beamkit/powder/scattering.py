@@ -1,0 +1,112 @@
+"""Scattering factors from gemmi's tables.
+
+* X-ray: the International Tables 4-Gaussian fit (gemmi ``it92``, the same 9 coefficients GSAS-II
+  prints), ``f0(s) = Σ a_i exp(-b_i s²) + c`` with ``s = sinθ/λ = 1/(2d)`` in Å⁻¹, in electrons.
+* Anomalous f′, f″ (electrons) from gemmi's Cromer–Liberman at the wavelength's energy.
+* Neutron: coherent scattering lengths (Sears 1992, gemmi ``neutron92``) in units of 10⁻¹² cm
+  (= 10 fm), the unit GSAS-II uses, so that Fc² values compare directly.
+"""
+from __future__ import annotations
+
+import re
+
+import gemmi
+import numpy as np
+
+from beamkit.errors import ParameterError
+
+__all__ = ["HC_KEV_A", "element_symbol", "xray_coefficients", "xray_form_factors", "anomalous",
+           "neutron_lengths", "scattering_factors"]
+
+HC_KEV_A = 12.398419843320026   # h·c in keV·Å: E(keV) = HC_KEV_A / λ(Å)
+
+_SYM = re.compile(r"^\s*([A-Za-z][a-z]?)")
+
+
+def element_symbol(type_symbol: str) -> str:
+    """Element of a GSAS-II/CIF atom type ('Pb+2' -> 'Pb', 'O-2' -> 'O', 'D' -> 'D')."""
+    m = _SYM.match(str(type_symbol))
+    if not m:
+        raise ParameterError("atom type", "an element symbol such as 'Pb' or 'O-2'", type_symbol)
+    sym = m.group(1)
+    sym = sym[0].upper() + sym[1:].lower()
+    el = gemmi.Element(sym)
+    if el.name == "X" and len(sym) == 2:     # e.g. 'Oa' -> 'O'
+        sym = sym[0]
+        el = gemmi.Element(sym)
+    if el.name == "X":
+        raise ParameterError("atom type", "an element symbol such as 'Pb' or 'O-2'", type_symbol)
+    return "D" if sym == "D" else el.name
+
+
+def _elements(types):
+    if isinstance(types, str):
+        types = [types]
+    return [element_symbol(t) for t in types]
+
+
+def xray_coefficients(types):
+    """(a (n, 4), b (n, 4) Å², c (n,)) of the 4-Gaussian X-ray form factor of each atom type."""
+    els = _elements(types)
+    a = np.array([gemmi.Element("H" if e == "D" else e).it92.a for e in els], dtype=float).reshape(-1, 4)
+    b = np.array([gemmi.Element("H" if e == "D" else e).it92.b for e in els], dtype=float).reshape(-1, 4)
+    c = np.array([gemmi.Element("H" if e == "D" else e).it92.c for e in els], dtype=float)
+    return a, b, c
+
+
+def xray_form_factors(types, d) -> np.ndarray:
+    """f0 (electrons) for reflections of d-spacing ``d`` (Å, shape (m,)) -> (m, n_types)."""
+    a, b, c = xray_coefficients(types)
+    s2 = 0.25 / np.asarray(d, dtype=float).reshape(-1, 1) ** 2           # (sinθ/λ)²
+    return np.einsum("tk,mtk->mt", a, np.exp(-b[None] * s2[..., None])) + c[None]
+
+
+def anomalous(types, wavelength: float):
+    """f′ and f″ (electrons, arrays (n,)) of each atom type at ``wavelength`` (Å)."""
+    lam = float(wavelength)
+    if not np.isfinite(lam) or lam <= 0:
+        raise ParameterError("wavelength", "a positive wavelength in Å", wavelength)
+    energy_ev = 1000.0 * HC_KEV_A / lam
+    fp, fpp = [], []
+    for e in _elements(types):   # one call per atom type (a handful per phase)
+        z = gemmi.Element("H" if e == "D" else e).atomic_number
+        if z < 3:
+            fp.append(0.0)
+            fpp.append(0.0)
+            continue
+        p, pp = gemmi.cromer_liberman(z=z, energy=energy_ev)
+        fp.append(p)
+        fpp.append(pp)
+    return np.array(fp), np.array(fpp)
+
+
+def neutron_lengths(types) -> np.ndarray:
+    """Coherent neutron scattering lengths (10⁻¹² cm) of each atom type."""
+    out = []
+    for e in _elements(types):
+        coefs = gemmi.Element(e).neutron92.get_coefs()
+        out.append(coefs[0] / 10.0)
+    return np.array(out, dtype=float)
+
+
+def scattering_factors(types, d, radiation: str = "xray", wavelength: float | None = None,
+                       anomalous_terms: bool = True):
+    """Per-reflection, per-type scattering factors for the structure factor.
+
+    Returns (f (m, n) real part without f′, fp (n,), fpp (n,)).  ``radiation`` is 'xray'
+    (f0 from the d-spacings, f′/f″ at ``wavelength`` when given) or 'neutron'
+    (constant lengths, fp = fpp = 0).
+    """
+    d = np.asarray(d, dtype=float).ravel()
+    if radiation.lower().startswith("n"):
+        b = neutron_lengths(types)
+        return np.broadcast_to(b, (d.size, b.size)).copy(), np.zeros(b.size), np.zeros(b.size)
+    if not radiation.lower().startswith("x"):
+        raise ParameterError("radiation", "'xray' or 'neutron'", radiation)
+    f0 = xray_form_factors(types, d)
+    if anomalous_terms and wavelength is not None:
+        fp, fpp = anomalous(types, wavelength)
+    else:
+        n = f0.shape[1]
+        fp, fpp = np.zeros(n), np.zeros(n)
+    return f0, fp, fpp
