@@ -1,0 +1,276 @@
+"""Engine base class: parameters, per-scan device state, supports, errors and the iteration loop.
+
+Engines follow ptypy's life cycle ``initialize() -> prepare() -> iterate(n) ... -> finalize()``
+and record ``{iteration, iterations, numiter, engine, duration, error}`` per iteration,
+where ``error`` is the mean (Fourier, Photons, Exit) triple over views.
+"""
+from __future__ import annotations
+
+import copy
+import time
+
+import numpy as np
+
+from ...core.log import get_logger
+from ...errors import ParameterError
+from ..models.propagation import get_backend
+from .kernels import gather, support_mask
+
+__all__ = ["BaseEngine", "EngineState", "BASE_DEFAULTS", "POSREF_DEFAULTS", "merge"]
+
+log = get_logger("ptycho.engines")
+
+POSREF_DEFAULTS = dict(method="Annealing", start=None, stop=None, interval=1, nshifts=4, amplitude=1e-6,
+                       amplitude_decay=True, max_shift=2e-6, metric="fourier", record=False)
+
+BASE_DEFAULTS = dict(name="BaseEngine", numiter=20, numiter_contiguous=1, probe_support=0.7,
+                     probe_fourier_support=None, record_local_error=False)
+
+
+def merge(base: dict, user) -> dict:
+    """Deep merge of ``user`` over ``base`` (one rule everywhere); returns a new dict."""
+    out = copy.deepcopy(dict(base))
+    for k, v in dict(user or {}).items():
+        if isinstance(v, dict) and isinstance(out.get(k), dict):
+            out[k] = merge(out[k], v)
+        else:
+            out[k] = v
+    return out
+
+
+def _tree_defaults(name):
+    """Defaults for engine ``name`` from the face's parameter tree, when it declares them."""
+    try:
+        from ..params import TREE  # part A's tree
+        node = TREE[f"engine.{name}"]
+        d = node.make_default(depth=99)
+        return {k: (dict(v) if isinstance(v, dict) else v) for k, v in dict(d).items()}
+    except Exception:
+        return {}
+
+
+class EngineState:
+    """Device arrays of one scan block for one engine."""
+
+    def __init__(self, blk, be, real_dtype, cplx_dtype):
+        xp = be.xp
+        self.blk = blk
+        self.diff = xp.asarray(blk.diff, real_dtype)
+        self.mask = xp.asarray(blk.mask, real_dtype)
+        self.fmag = xp.sqrt(xp.maximum(self.diff, 0))
+        self.P = xp.asarray(blk.probe_array(), cplx_dtype)
+        self.O = xp.asarray(blk.obj.data, cplx_dtype)
+        self.flat = xp.asarray(blk.views.flat)
+        self.pidx = xp.asarray(blk.pods.probe_index)
+        self.pm = blk.pods.probe_modes
+        self.om = blk.pods.object_modes
+        self.K = blk.pods.K
+        self.n = blk.n
+        self.ex = None
+        self.err = np.zeros((blk.n, 3))
+
+    def refresh_views(self, xp):
+        self.flat = xp.asarray(self.blk.views.flat)
+
+    def obj_views(self):
+        return gather(self.O, self.flat)
+
+
+class BaseEngine:
+    """Common machinery; subclasses implement ``engine_prepare/engine_iterate/engine_finalize``."""
+
+    DEFAULTS = BASE_DEFAULTS
+    SUPPORTED_MODELS = ("Full", "Vanilla", "BlockFull", "BlockVanilla", "OPRModel", "BlockOPRModel")
+
+    def __init__(self, ptycho_or_blocks, pars=None, backend="numpy", precision="single"):
+        name = type(self).__name__
+        defaults = merge(merge(BASE_DEFAULTS, self.DEFAULTS), _tree_defaults(name))
+        defaults["name"] = name
+        self.p = merge(defaults, pars or {})
+        self.p["name"] = name
+        self._check_pars()
+        if hasattr(ptycho_or_blocks, "blocks"):
+            self.ptycho = ptycho_or_blocks
+            self.blocks = list(ptycho_or_blocks.blocks)
+        else:
+            self.ptycho = None
+            self.blocks = list(ptycho_or_blocks)
+        self.be = get_backend(backend)
+        self.xp = self.be.xp
+        self.rdt = np.float32 if precision == "single" else np.float64
+        self.cdt = np.complex64 if precision == "single" else np.complex128
+        self.curiter = 0
+        self.alliter = 0
+        self.numiter = int(self.p["numiter"])
+        self.iter_info: list = []
+        self.states: list[EngineState] = []
+        self.posref = None
+        self.benchmark = dict(engine_init=0.0, engine_prepare=0.0, engine_iterate=0.0, engine_finalize=0.0)
+
+    def _check_pars(self):
+        p = self.p
+        if int(p["numiter"]) < 0:
+            raise ParameterError(f"engine.{p['name']}.numiter", "integer >= 0", p["numiter"])
+        if int(p["numiter_contiguous"]) < 1:
+            raise ParameterError(f"engine.{p['name']}.numiter_contiguous", "integer >= 1", p["numiter_contiguous"])
+
+    # life cycle ------------------------------------------------------------
+    def initialize(self):
+        t0 = time.perf_counter()
+        for blk in self.blocks:
+            model = getattr(blk, "model_name", None)
+            if model is not None and model not in self.SUPPORTED_MODELS:
+                raise ParameterError(f"scans.{blk.label}.name",
+                                     f"a model supported by {type(self).__name__}: " + ", ".join(self.SUPPORTED_MODELS), model)
+        self.states = [EngineState(b, self.be, self.rdt, self.cdt) for b in self.blocks]
+        self._supports()
+        self._setup_posref()
+        self.benchmark["engine_init"] += time.perf_counter() - t0
+
+    def prepare(self):
+        t0 = time.perf_counter()
+        for st in self.states:  # new data may have arrived
+            if st.n != st.blk.n:
+                st.__init__(st.blk, self.be, self.rdt, self.cdt)
+        self.engine_prepare()
+        self.benchmark["engine_prepare"] += time.perf_counter() - t0
+
+    @property
+    def finished(self) -> bool:
+        return self.curiter >= self.numiter
+
+    def iterate(self, num=None):
+        """Run ``num`` iterations (default ``numiter_contiguous``); returns the last error triple."""
+        num = int(num or self.p["numiter_contiguous"])
+        num = min(num, self.numiter - self.curiter)
+        err = None
+        for _ in range(max(num, 0)):
+            t0 = time.perf_counter()
+            err = self.engine_iterate(1)
+            if self.posref is not None:
+                self.posref.maybe_update(self, self.curiter)
+            self.curiter += 1
+            self.alliter += 1
+            dt = time.perf_counter() - t0
+            self.benchmark["engine_iterate"] += dt
+            info = dict(iteration=self.curiter, iterations=self.alliter, numiter=self.numiter,
+                        engine=type(self).__name__, duration=dt, error=np.asarray(err, float))
+            self.iter_info.append(info)
+            if self.ptycho is not None:
+                self.ptycho.runtime.setdefault("iter_info", []).append(info)
+                self.ptycho.runtime["iterations"] = self.ptycho.runtime.get("iterations", 0) + 1
+            log.info("%s iteration %d/%d  Errors :: Fourier %.2e, Photons %.2e, Exit %.2e",
+                     type(self).__name__, self.curiter, self.numiter, *np.asarray(err, float))
+        self._sync_to_storages()
+        return err
+
+    def finalize(self):
+        t0 = time.perf_counter()
+        self.engine_finalize()
+        self._sync_to_storages()
+        if self.posref is not None and self.ptycho is not None and self.posref.record:
+            self.ptycho.runtime["positions"] = {st.blk.obj.ID: st.blk.views.coords.copy() for st in self.states}
+        self.benchmark["engine_finalize"] += time.perf_counter() - t0
+
+    def run(self, progress=False):
+        """initialize, prepare, iterate to numiter, finalize; returns the iter_info list."""
+        from ...core.log import progress as _progress
+        self.initialize()
+        self.prepare()
+        steps = range(0, self.numiter, int(self.p["numiter_contiguous"]))
+        for _ in (_progress(steps, desc=type(self).__name__) if progress else steps):
+            self.iterate()
+        self.finalize()
+        return self.iter_info
+
+    # to override -------------------------------------------------------------
+    def engine_prepare(self):
+        pass
+
+    def engine_iterate(self, num):  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def engine_finalize(self):
+        pass
+
+    # shared helpers ------------------------------------------------------------
+    def _sync_to_storages(self):
+        for st in self.states:
+            P = self.be.to_numpy(st.P)
+            st.blk.probe.data[...] = P.reshape(st.blk.probe.data.shape)
+            st.blk.obj.data[...] = self.be.to_numpy(st.O)
+
+    def _supports(self):
+        xp = self.xp
+        self.support = []
+        for st in self.states:
+            sh = st.P.shape[-2:]
+            s = self.p.get("probe_support")
+            fs = self.p.get("probe_fourier_support")
+            self.support.append((support_mask(sh, float(s), False, xp) if s is not None else None,
+                                 support_mask(sh, float(fs), True, xp) if fs is not None else None))
+
+    def apply_probe_support(self, i, P):
+        real, four = self.support[i]
+        if four is not None:
+            P = self.be.ifft2(self.be.fft2(P) * four)
+        if real is not None:
+            P = P * real
+        return P
+
+    def clip_object(self, O):
+        clip = self.p.get("clip_object")
+        if clip is None:
+            return O
+        xp = self.xp
+        lo, hi = float(clip[0]), float(clip[1])
+        a = xp.abs(O)
+        scale = xp.where(a > hi, hi / xp.maximum(a, 1e-30), xp.where(a < lo, lo / xp.maximum(a, 1e-30), 1.0))
+        return (O * scale).astype(O.dtype)
+
+    def pbound(self, st):
+        fpb = self.p.get("fourier_power_bound")
+        if fpb is not None:
+            return float(fpb)
+        frf = self.p.get("fourier_relax_factor")
+        if frf is None:
+            return None
+        npix = st.diff.shape[-1] * st.diff.shape[-2]
+        return 0.25 * float(frf) ** 2 * float(st.blk.max_power()) / npix
+
+    def center_probe(self, st):
+        """Shift probe (and object) so the probe's intensity centre is at the frame centre (probe_center_tol)."""
+        tol = self.p.get("probe_center_tol")
+        if tol is None:
+            return
+        xp = self.xp
+        I = (xp.abs(st.P) ** 2).sum(axis=(0, 1))
+        ny, nx = I.shape
+        tot = float(I.sum()) or 1.0
+        cy = float((I.sum(axis=1) * xp.arange(ny)).sum()) / tot - ny // 2
+        cx = float((I.sum(axis=0) * xp.arange(nx)).sum()) / tot - nx // 2
+        if np.hypot(cy, cx) < float(tol):
+            return
+        sy, sx = int(round(cy)), int(round(cx))
+        st.P = xp.roll(st.P, (-sy, -sx), axis=(-2, -1))
+        st.O = xp.roll(st.O, (-sy, -sx), axis=(-2, -1))
+        log.info("probe re-centred by (%d, %d) px", -sy, -sx)
+
+    def _setup_posref(self):
+        pr = self.p.get("position_refinement")
+        if pr is None or pr is False:
+            return
+        from .posref import PositionRefinement
+        conf = merge(POSREF_DEFAULTS, {} if pr is True else pr)
+        if pr is True or (conf.get("start") is None and conf.get("stop") is None and isinstance(pr, dict)):
+            conf["start"] = conf.get("start") or 0  # given counts as on (ptypy would silently skip)
+        self.posref = PositionRefinement(conf, self.numiter)
+        if not self.posref.active(self.states):
+            self.posref = None
+
+    def model_errors(self, st):
+        """(Fourier, Photons) error per view of the current P, O (used by position refinement)."""
+        from .kernels import exit_waves
+        Ov = st.obj_views()
+        F = st.blk.prop.fw(exit_waves(st.P, Ov, st.pidx, st.pm, st.om))
+        return F

@@ -1,0 +1,147 @@
+"""Batched kernels shared by the engines: view gather/scatter, exit waves, Fourier projection.
+
+Shapes: n views, K pods per view (probe mode × object mode), frames Ny × Nx,
+object (Mo, Ly, Lx), probe (P, Mp, Ny, Nx) with P = 1 (shared) or n (OPR).
+All functions take the array module ``xp`` implicitly through their inputs (numpy or cupy).
+"""
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = ["xp_of", "gather", "scatter_add", "pods_probe", "pods_object", "exit_waves", "reduce_modes",
+           "fourier_projection", "bin_frames", "unbin_frames", "support_mask"]
+
+
+def xp_of(a):
+    """numpy or cupy, whichever owns ``a``."""
+    mod = type(a).__module__
+    if mod.startswith("cupy"):
+        import cupy
+        return cupy
+    return np
+
+
+def gather(O, flat):
+    """Object views: (Mo, Ly, Lx), flat (n, Ny, Nx) -> (n, Mo, Ny, Nx)."""
+    Mo = O.shape[0]
+    v = O.reshape(Mo, -1)[:, flat]
+    return v.transpose(1, 0, 2, 3) if Mo > 1 else v.reshape((flat.shape[0], 1) + flat.shape[1:])
+
+
+def scatter_add(values, flat, shape):
+    """Sum per-view arrays back into a storage: values (n, Mo, Ny, Nx) -> (Mo, Ly, Lx) (float64 / complex128)."""
+    xp = xp_of(values)
+    Mo = values.shape[1]
+    size = int(shape[-2] * shape[-1])
+    f = flat.ravel()
+    cplx = xp.iscomplexobj(values)
+    out = xp.zeros((Mo, size), xp.complex128 if cplx else xp.float64)
+    for m in range(Mo):  # object modes (few), not views
+        w = values[:, m].ravel()
+        if cplx:
+            out[m] = xp.bincount(f, weights=w.real, minlength=size) + 1j * xp.bincount(f, weights=w.imag, minlength=size)
+        else:
+            out[m] = xp.bincount(f, weights=w, minlength=size)
+    return out.reshape((Mo,) + tuple(shape[-2:]))
+
+
+def pods_probe(P, pidx, pm):
+    """Probe per pod: (n or 1, K, Ny, Nx)."""
+    if P.shape[0] == 1:
+        return P[0][pm][None]
+    return P[pidx][:, pm]
+
+
+def pods_object(Ov, om):
+    """Object view per pod: (n, Mo, ...) -> (n, K, ...)."""
+    if Ov.shape[1] == 1 and len(om) == 1:
+        return Ov
+    return Ov[:, om]
+
+
+def exit_waves(P, Ov, pidx, pm, om):
+    """P·O for every pod: (n, K, Ny, Nx)."""
+    return pods_probe(P, pidx, pm) * pods_object(Ov, om)
+
+
+def reduce_modes(a, modes, nmodes):
+    """Sum pod axis 1 into ``nmodes`` groups by ``modes`` (K,) -> (n, nmodes, ...)."""
+    if len(modes) == nmodes and np.all(np.asarray(modes) == np.arange(nmodes)):
+        return a
+    xp = xp_of(a)
+    out = xp.zeros((a.shape[0], nmodes) + a.shape[2:], a.dtype)
+    for k, m in enumerate(np.asarray(modes)):
+        out[:, m] += a[:, k]
+    return out
+
+
+def bin_frames(I, r):
+    """Sum r×r detector sub-pixels (FFT-ordered frames) -> coarse FFT-ordered frames."""
+    if r == 1:
+        return I
+    xp = xp_of(I)
+    s = xp.fft.fftshift(I, axes=(-2, -1))
+    ny, nx = s.shape[-2] // r, s.shape[-1] // r
+    s = s.reshape(s.shape[:-2] + (ny, r, nx, r)).sum(axis=(-3, -1))
+    return xp.fft.ifftshift(s, axes=(-2, -1))
+
+
+def unbin_frames(a, r):
+    """Inverse of the binning layout: repeat each coarse pixel r×r (FFT order in and out)."""
+    if r == 1:
+        return a
+    xp = xp_of(a)
+    s = xp.fft.fftshift(a, axes=(-2, -1))
+    s = xp.repeat(xp.repeat(s, r, axis=-2), r, axis=-1)
+    return xp.fft.ifftshift(s, axes=(-2, -1))
+
+
+def fourier_projection(F_po, F_psi, fmag, mask, a, b, c, pbound, r=1, I=None, want_ll=True):
+    """Generalised Fourier projection in detector space (all views at once).
+
+    F_po = FW(P·O), F_psi = FW(ψ), both (n, K, Ny, Nx); fmag = sqrt(I) (n, ny, nx); mask m.
+    Returns (dF_psi, err_fmag (n,), err_phot (n,), err_exit (n,)) with
+    f = (1−c)Ψ + c·FW(PO); Δ = b·fm·f + a·FW(PO) − (a+b)·Ψ; views with err ≤ pbound take
+    Δ = (a + b·c)(FW(PO) − Ψ). The exit-wave change Δ is in detector space (unitary FW).
+    """
+    xp = xp_of(F_po)
+    f = F_po * c + F_psi * (1 - c) if c != 1 else F_po
+    pw = (f.real ** 2 + f.imag ** 2).sum(axis=1)
+    pw = bin_frames(pw, r)
+    af = xp.sqrt(pw)
+    fdev = af - fmag
+    msum = mask.sum(axis=(-2, -1))
+    msum = xp.where(msum > 0, msum, 1)
+    err_fmag = (mask * fdev ** 2).sum(axis=(-2, -1)) / msum
+    npix = fmag.shape[-1] * fmag.shape[-2]
+    if want_ll and I is not None:
+        ppo = bin_frames((F_po.real ** 2 + F_po.imag ** 2).sum(axis=1), r)
+        err_phot = (mask * (ppo - I) ** 2 / (I + 1)).sum(axis=(-2, -1)) / npix
+    else:
+        err_phot = xp.zeros_like(err_fmag)
+    if pbound is None:
+        fm = (1 - mask) + mask * fmag / (af + 1e-10)
+        apply = xp.ones(err_fmag.shape, bool)
+    else:
+        renorm = xp.sqrt(pbound / xp.maximum(err_fmag, 1e-30))[:, None, None]
+        fm = (1 - mask) + mask * (fmag + fdev * renorm) / (af + 1e-10)
+        apply = err_fmag > pbound
+    fm = unbin_frames(fm.astype(f.real.dtype), r)[:, None]
+    dF = (f * fm) * b + F_po * a - F_psi * (a + b)
+    if not bool(apply.all()):
+        alt = (F_po - F_psi) * (a + b * c)
+        dF = xp.where(apply[:, None, None, None], dF, alt)
+    err_exit = (dF.real ** 2 + dF.imag ** 2).mean(axis=(-2, -1)).sum(axis=1)
+    return dF, err_fmag, err_phot, err_exit
+
+
+def support_mask(shape, fraction, fourier=False, xp=np):
+    """Disc of area ``fraction``·Ny·Nx (centred; FFT-ordered if ``fourier``), float32."""
+    ny, nx = shape
+    y = np.arange(ny) - ny // 2
+    x = np.arange(nx) - nx // 2
+    if fourier:
+        y = np.fft.ifftshift(y)
+        x = np.fft.ifftshift(x)
+    m = (np.pi * (y[:, None] ** 2 + x[None, :] ** 2) < fraction * ny * nx).astype(np.float32)
+    return xp.asarray(m)

@@ -1,0 +1,220 @@
+"""Scan models: turn frames + positions into storages, views and pods in batched form.
+
+``Vanilla``, ``Full``, ``OPRModel``, ``GradFull`` and the ``Block*`` variants share one
+batched layout (frames × modes × Ny × Nx); they differ in defaults (modes, probe per
+position, exit buffer). Positions are (n, 2) in m, (row, column) order.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from ...errors import ParameterError
+from ..core.storage import Container, PodTable, Storage, Views
+from .illumination import _get, add_modes, init_object, init_probe
+from .propagation import get_backend, make_propagator
+
+__all__ = ["ScanBlock", "ScanModel", "Vanilla", "Full", "OPRModel", "GradFull", "BlockVanilla", "BlockFull",
+           "BlockOPRModel", "BlockGradFull", "MODELS", "make_model", "wavelength_from_energy"]
+
+
+def wavelength_from_energy(energy_kev: float) -> float:
+    """Wavelength (m) of photons of ``energy_kev`` keV."""
+    return 1.2398419843320026e-9 / float(energy_kev)
+
+
+class ScanBlock:
+    """Everything an engine needs for one scan, as arrays.
+
+    ``diff``/``mask`` (n, Ny·r, Nx·r... ) float32 in propagator order; ``probe`` (P·Mp, Ny, Nx) and
+    ``obj`` (Mo, Ly, Lx) Storages; ``views`` (Views into obj); ``pods`` (PodTable);
+    ``exit`` (n, K, Ny, Nx) complex or None; ``prop`` the propagator; ``resample`` int.
+    """
+
+    def __init__(self, label, diff, mask, probe: Storage, obj: Storage, views: Views, pods: PodTable,
+                 prop, resample=1, indices=None, meta=None, opr=False, nprobe_modes=1, exit_buffer=True):
+        self.label = label
+        self.diff = diff
+        self.mask = mask
+        self.probe = probe
+        self.obj = obj
+        self.views = views
+        self.pods = pods
+        self.prop = prop
+        self.resample = int(resample)
+        self.indices = np.arange(len(diff)) if indices is None else np.asarray(indices)
+        self.meta = dict(meta or {})
+        self.opr = opr
+        self.nprobe_modes = nprobe_modes
+        self.exit_buffer = exit_buffer
+        self.exit = None
+
+    @property
+    def n(self) -> int:
+        return len(self.diff)
+
+    @property
+    def shape(self):
+        return self.probe.shape[-2:]
+
+    def probe_array(self):
+        """Probe as (P, Mp, Ny, Nx); P = 1 (shared) or n (OPR)."""
+        d = self.probe.data
+        return d.reshape(-1, self.nprobe_modes, *d.shape[-2:])
+
+    def max_power(self) -> float:
+        """Largest Σ I over frames (photons)."""
+        return float((self.diff * self.mask).sum(axis=(-2, -1)).max()) if self.n else 0.0
+
+    def mean_power(self) -> float:
+        return float((self.diff * self.mask).sum(axis=(-2, -1)).mean()) if self.n else 0.0
+
+
+class ScanModel:
+    """Base scan model; subclasses set the mode/probe layout. ``pars``: a scan parameter tree."""
+
+    name = "ScanModel"
+    probe_per_view = False
+    exit_buffer = True
+    single_mode = False
+
+    def __init__(self, pars=None, label: str = "MF", backend="numpy", dtype=np.complex64):
+        self.p = pars if pars is not None else {}
+        self.label = label
+        self.be = get_backend(backend)
+        self.dtype = np.dtype(dtype)
+        self.block = None
+
+    # helpers ---------------------------------------------------------------
+    def _coherence(self):
+        coh = _get(self.p, "coherence", {})
+        npm = int(_get(coh, "num_probe_modes", 1))
+        nom = int(_get(coh, "num_object_modes", 1))
+        if self.single_mode:
+            npm = nom = 1
+        if npm < 1 or nom < 1:
+            raise ParameterError("scan.coherence", "at least one probe and one object mode", (npm, nom))
+        return npm, nom
+
+    def build(self, diff, positions, meta, mask=None, indices=None, pad_px: int = 0) -> ScanBlock:
+        """Build storages and views from frames (n, Ny, Nx) (centred detector frames) and positions (n, 2) m.
+
+        ``meta``: dict with ``psize`` (detector pixel, m), ``distance`` (m), ``energy`` (keV),
+        optional ``shape``. ``pad_px`` extra object pixels on each side (position refinement).
+        """
+        diff = np.asarray(diff, np.float32)
+        if diff.ndim != 3:
+            raise ParameterError(f"scans.{self.label}.data", "frames of shape (n, Ny, Nx)", diff.shape)
+        positions = np.asarray(positions, float).reshape(-1, 2)
+        if len(positions) != len(diff):
+            raise ParameterError(f"scans.{self.label}.data", f"{len(diff)} positions", len(positions))
+        n, ny, nx = diff.shape
+        r = int(_get(self.p, "resample", 1))
+        if r < 1:
+            raise ParameterError(f"scans.{self.label}.resample", "integer >= 1", r)
+        kind = _get(self.p, "propagation", "farfield")
+        energy = float(meta.get("energy", 7.2))
+        lam = wavelength_from_energy(energy)
+        dpsize = np.broadcast_to(np.asarray(meta.get("psize", 172e-6), float), (2,))
+        dist = float(meta.get("distance", 7.19))
+        fshape = (ny * r, nx * r)
+        if kind == "farfield":
+            opsize = lam * dist / (np.asarray(fshape) * dpsize / r)
+        else:
+            opsize = dpsize / r
+        # object storage geometry: all views inside, like ptypy (origin at the scan's minimum)
+        ppx = positions / opsize
+        lo = ppx.min(axis=0) if n else np.zeros(2)
+        center = -lo + np.asarray(fshape) // 2 + pad_px
+        span = (np.round(ppx - lo + 1e-5).max(axis=0) if n else np.zeros(2)).astype(int)
+        oshape = tuple(int(v) for v in span + np.asarray(fshape) + 2 * pad_px)
+        npm, nom = self._coherence()
+        P = n if self.probe_per_view else 1
+        obj = Storage(f"S{self.label}G00", init_object(_get(self.p, "sample", {}), oshape, nom).astype(self.dtype),
+                      psize=opsize, center=center, energy=energy, fill_value=complex(_get(_get(self.p, "sample", {}), "fill", 1.0)))
+        views = Views(obj, positions, fshape)
+        mask = np.ones_like(diff) if mask is None else np.asarray(mask, np.float32)
+        dmean = (diff * mask).mean(axis=0) if n else None
+        maxp = float((diff * mask).sum(axis=(-2, -1)).max()) if n else 1.0
+        ill = _get(self.p, "illumination", {})
+        first = init_probe(ill, fshape, opsize, lam, photons=maxp, diff_mean=None if dmean is None or r > 1 else dmean)
+        modes = add_modes(first, npm, _get(ill, "diversity", {}))
+        pdata = np.broadcast_to(modes[None], (P,) + modes.shape).reshape(P * npm, *fshape).astype(self.dtype)
+        probe = Storage(f"S{self.label}G00", pdata, psize=opsize, center=np.asarray(fshape) // 2, energy=energy, fill_value=0.0)
+        prop = make_propagator(kind, fshape, opsize, dist if kind == "nearfield" else None, lam, self.be)
+        ddata = prop.from_detector(diff)
+        dmask = prop.from_detector(mask)
+        pods = PodTable(npm, nom, n, self.probe_per_view)
+        blk = ScanBlock(self.label, np.ascontiguousarray(ddata), np.ascontiguousarray(dmask), probe, obj, views, pods,
+                        prop, r, indices, dict(meta, wavelength=lam), self.probe_per_view, npm, self.exit_buffer)
+        self.block = blk
+        return blk
+
+    def build_from_chunks(self, chunks, pad_px: int = 0) -> ScanBlock:
+        """Build from PtyScan chunk dicts (``common`` meta + ``iterable`` of frames)."""
+        meta, data, mask, pos, idx = {}, [], [], [], []
+        for ch in chunks:
+            meta.update({k: v for k, v in dict(ch.get("common", {}) or {}).items() if v is not None})
+            for it in ch.get("iterable", []):
+                if it.get("data") is None:
+                    continue
+                data.append(np.asarray(it["data"], np.float32))
+                m = it.get("mask")
+                mk = np.ones_like(data[-1]) if m is None else np.asarray(m, np.float32)
+                mask.append(np.broadcast_to(mk, data[-1].shape))
+                pos.append(np.asarray(it["position"], float))
+                idx.append(int(it.get("index", len(idx))))
+        if not data:
+            raise ParameterError(f"scans.{self.label}.data", "at least one frame", 0)
+        order = np.argsort(idx, kind="stable")
+        return self.build(np.stack(data)[order], np.stack(pos)[order], meta, np.stack(mask)[order],
+                          np.asarray(idx)[order], pad_px)
+
+
+class Vanilla(ScanModel):
+    """One probe mode and one object mode."""
+    name = "Vanilla"
+    single_mode = True
+
+
+class Full(ScanModel):
+    """Probe and object modes (``coherence.num_probe_modes``, ``num_object_modes``)."""
+    name = "Full"
+
+
+class GradFull(Full):
+    """Full, without per-pod exit-wave buffers (gradient and stochastic engines)."""
+    name = "GradFull"
+    exit_buffer = False
+
+
+class OPRModel(Full):
+    """Full with one probe per position (orthogonal probe relaxation)."""
+    name = "OPRModel"
+    probe_per_view = True
+
+
+class BlockVanilla(Vanilla):
+    name = "BlockVanilla"
+
+
+class BlockFull(Full):
+    name = "BlockFull"
+
+
+class BlockGradFull(GradFull):
+    name = "BlockGradFull"
+
+
+class BlockOPRModel(OPRModel):
+    name = "BlockOPRModel"
+
+
+MODELS = {c.name: c for c in (ScanModel, Vanilla, Full, GradFull, OPRModel, BlockVanilla, BlockFull,
+                               BlockGradFull, BlockOPRModel)}
+
+
+def make_model(name: str, pars=None, label="MF", backend="numpy", dtype=np.complex64) -> ScanModel:
+    """Scan model by ptypy name; an unknown name lists the known ones."""
+    if name not in MODELS:
+        raise ParameterError(f"scans.{label}.name", "one of " + ", ".join(MODELS), name)
+    return MODELS[name](pars, label, backend, dtype)
