@@ -1,0 +1,418 @@
+"""``PtyScan``: the base class of every data source (loaders and simulations).
+
+Data contract (what the scan models and engines rely on)
+--------------------------------------------------------
+::
+
+    scan = make_scan(pars_of_scans.<name>.data)   # a PtyScan chosen by data.name
+    scan.initialize()                             # geometry, positions, frame count
+    msg = scan.auto(n)                            # at most n frames
+    if msg is WAIT:  ...                          # live data: nothing new yet, ask again later
+    elif msg is EOS: ...                          # end of scan: no more frames ever
+    else: chunk = msg
+
+``WAIT`` and ``EOS`` are the strings ``'msgWAIT'`` and ``'msgEOS'`` (compare with ``==``).
+A chunk is a dict:
+
+* ``common``: the scan's meta data, the same dict for every chunk of a scan:
+  ``shape`` (2,) int px (final frame shape), ``psize`` (2,) float m (detector pixel, after
+  rebinning), ``distance`` m, ``energy`` keV, ``lam`` m (wavelength), ``center`` (2,) float px
+  (optical axis in the final frame; N/2 for 'fftshift'), ``num_frames`` (expected total,
+  None while unknown for live data), ``label``, ``version``, ``propagation``
+  ('farfield'), ``resolution`` (2,) m (object pixel lam*distance/(shape*psize)),
+  ``weight2d`` (final-shape float mask or None) and anything ``load_common`` returned;
+* ``iterable``: a list with one dict per frame: ``index`` (int, global frame number),
+  ``data`` (float32 (Ny, Nx), counts), ``mask`` (bool (Ny, Nx), True = valid pixel),
+  ``position`` (float64 (2,) m; [row, column] = [vertical, horizontal]);
+* the same frames as stacked arrays (no copies: the iterable's entries are views of them):
+  ``indices`` (n,) int64, ``data`` (n, Ny, Nx) float32, ``mask`` (n, Ny, Nx) bool,
+  ``positions`` (n, 2) float64 m.
+
+Writing a loader
+----------------
+Subclass :class:`PtyScan`, optionally set ``DEFAULT`` and override any of:
+
+* ``load_common() -> dict``: data shared by all frames (e.g. ``weight2d``, ``positions_scan``);
+* ``load_positions() -> (N, 2) array`` in m, or None;
+* ``load_weight() -> 2-d array`` (raw frame shape; 0 = invalid pixel), or None;
+* ``load(indices) -> (raw, positions, weights)``: dicts index -> frame / (2,) position /
+  2-d weight (empty dicts for "not given"), as in ptypy; or override ``load_batch(indices)``
+  returning arrays ``(data (n, H, W), positions (n, 2) or None, weights (n, H, W) or None)``;
+* ``check(frames, start) -> (frames_accessible, end_of_scan)`` for live data;
+* ``correct(raw, weights, common) -> (raw, weights)`` on the stacked raw frames.
+
+Processing order of raw frames: ``correct`` -> orientation -> centre (given, 'fftshift' or
+``auto_center``) -> crop/pad to ``shape`` around the centre -> rebin (sum over
+``rebin`` x ``rebin`` blocks; a binned pixel is valid only when all its pixels are).
+``shape`` is the region cropped from the raw frames; the final frames have
+``shape // rebin`` pixels of ``psize * rebin``.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from ...errors import ParameterError
+from ...core.log import get_logger
+from ..params import defaults
+from ..utils import Param
+
+__all__ = ["PtyScan", "WAIT", "EOS", "make_scan", "register", "SCANS", "wavelength",
+           "orient", "rebin_frames", "crop_pad_frames", "mass_center"]
+
+WAIT = "msgWAIT"
+EOS = "msgEOS"
+HC_KEV_M = 1.23984193e-9   # h*c in keV*m (the value ptypy uses, so positions agree)
+
+log = get_logger("beamkit.ptycho.data")
+
+SCANS: dict = {}
+
+
+def register(cls):
+    """Class decorator: make ``cls`` available to :func:`make_scan` under its class name."""
+    SCANS[cls.__name__] = cls
+    return cls
+
+
+def make_scan(pars=None, **kwargs):
+    """A data source chosen by ``pars.name`` (default 'PtyScan'); unknown names list the known ones."""
+    from . import moonflower  # noqa: F401  (registration)
+    pars = Param() if pars is None else pars
+    name = (pars.get("name") if hasattr(pars, "get") else None) or kwargs.get("name") or "PtyScan"
+    if name not in SCANS:
+        raise ParameterError("data.name", "one of: " + ", ".join(sorted(SCANS)), name,
+                             message=f"scan data source {name!r} is not registered; known: "
+                             + ", ".join(sorted(SCANS)))
+    return SCANS[name](pars, **kwargs)
+
+
+def wavelength(energy_kev: float) -> float:
+    """Wavelength (m) of photons of ``energy_kev`` keV."""
+    return HC_KEV_M / float(energy_kev)
+
+
+def _pair(v, what, cast=float):
+    try:
+        a = np.broadcast_to(np.asarray(v, dtype=float), (2,)).astype(cast)
+    except (TypeError, ValueError):
+        raise ParameterError(what, "a number or a pair of numbers", v) from None
+    return a
+
+
+def _orient_flags(orientation):
+    if orientation is None:
+        return False, False, False
+    if isinstance(orientation, (tuple, list)):
+        if len(orientation) != 3:
+            raise ParameterError("orientation", "an int 0-7 or (transpose, flipud, fliplr)", orientation)
+        return tuple(bool(x) for x in orientation)
+    o = int(orientation)
+    if not 0 <= o <= 7:
+        raise ParameterError("orientation", "an int 0-7 or (transpose, flipud, fliplr)", orientation)
+    return bool(o & 4), bool(o & 2), bool(o & 1)
+
+
+def orient(frames: np.ndarray, orientation) -> np.ndarray:
+    """Apply ptypy's orientation code to the last two axes: transpose, then flip rows, then columns."""
+    tr, ud, lr = _orient_flags(orientation)
+    if tr:
+        frames = np.swapaxes(frames, -1, -2)
+    if ud:
+        frames = frames[..., ::-1, :]
+    if lr:
+        frames = frames[..., :, ::-1]
+    return frames
+
+
+def mass_center(frames: np.ndarray, mask: np.ndarray | None = None) -> np.ndarray:
+    """Intensity centre of mass (row, col) in px of the sum of ``frames`` (masked pixels ignored)."""
+    s = frames.sum(axis=0) if frames.ndim == 3 else frames
+    if mask is not None:
+        s = s * (mask.all(axis=0) if mask.ndim == 3 else mask)
+    tot = s.sum()
+    if not tot > 0:
+        return (np.array(s.shape, float)) / 2
+    return np.array([(s.sum(1) * np.arange(s.shape[0])).sum(), (s.sum(0) * np.arange(s.shape[1])).sum()]) / tot
+
+
+def crop_pad_frames(frames: np.ndarray, center, shape, fill=0):
+    """Window of ``shape`` (2,) around ``center`` (row, col) px of each frame, padded with ``fill``.
+
+    Returns (window stack, start corner (2,) int) with window[i, 0, 0] = frame[start].
+    """
+    shape = np.asarray(shape, int)
+    start = np.round(np.asarray(center, float) + 1e-9).astype(int) - shape // 2
+    H, W = frames.shape[-2:]
+    out = np.full(frames.shape[:-2] + tuple(shape), fill, dtype=frames.dtype)
+    y0, x0 = max(start[0], 0), max(start[1], 0)
+    y1, x1 = min(start[0] + shape[0], H), min(start[1] + shape[1], W)
+    if y1 > y0 and x1 > x0:
+        out[..., y0 - start[0]:y1 - start[0], x0 - start[1]:x1 - start[1]] = frames[..., y0:y1, x0:x1]
+    return out, start
+
+
+def rebin_frames(frames: np.ndarray, factor: int, how: str = "sum") -> np.ndarray:
+    """Bin the last two axes by ``factor`` ('sum', 'mean' or 'min' over each block)."""
+    f = int(factor)
+    if f <= 1:
+        return frames
+    H, W = frames.shape[-2:]
+    if H % f or W % f:
+        raise ParameterError("rebin", f"a factor dividing the frame shape {H}x{W}", f)
+    r = frames.reshape(frames.shape[:-2] + (H // f, f, W // f, f))
+    return getattr(r, how)(axis=(-3, -1))
+
+
+@register
+class PtyScan:
+    """Base data source: geometry, positions, chunking and frame preparation (see module doc)."""
+
+    DEFAULT = defaults("scandata.PtyScan")
+
+    def __init__(self, pars=None, **kwargs):
+        p = self.DEFAULT.copy(99)
+        if pars is not None:
+            p.update(pars, in_place_depth=99)
+        if kwargs:
+            p.update(kwargs, in_place_depth=99)
+        if p.get("name") is None:
+            p["name"] = type(self).__name__
+        self.info = p
+        self.p = p
+        self.common = None
+        self.meta = None
+        self.positions = None
+        self.num_frames = None
+        self.frames_loaded = 0
+        self.chunks_sent = 0
+        self.is_initialized = False
+        self._check_pars()
+
+    # ---- parameters -------------------------------------------------------
+    def _check_pars(self):
+        p = self.info
+        rebin = p.get("rebin")
+        if rebin is not None and not (isinstance(rebin, (int, np.integer)) and 1 <= rebin <= 32):
+            raise ParameterError("rebin", "None or an int from 1 to 32", rebin)
+        _orient_flags(p.get("orientation"))
+        for key in ("distance", "energy"):
+            v = p.get(key)
+            if v is None or not float(v) > 0:
+                raise ParameterError(key, "a number > 0", v)
+        if np.any(_pair(p.get("psize"), "psize") <= 0):
+            raise ParameterError("psize", "> 0", p.get("psize"))
+        if p.get("shape") is not None and np.any(_pair(p.get("shape"), "shape", int) < 1):
+            raise ParameterError("shape", ">= 1", p.get("shape"))
+        mf = p.get("min_frames")
+        if mf is not None and int(mf) < 1:
+            raise ParameterError("min_frames", ">= 1", mf)
+        if p.get("num_frames") is not None and int(p["num_frames"]) < 1:
+            raise ParameterError("num_frames", ">= 1 or None", p["num_frames"])
+        if p.get("save") not in (None, "append", "link", "merge"):
+            raise ParameterError("save", "None, 'append', 'link' or 'merge'", p.get("save"))
+
+    # ---- user hooks ---------------------------------------------------------
+    def load_common(self) -> dict:
+        """Data shared by all frames (dict); override."""
+        return {}
+
+    def load_positions(self):
+        """Scan positions (N, 2) in m, or None; override."""
+        return None
+
+    def load_weight(self):
+        """Raw-frame weight/mask (2-d, 0 = invalid), or None; override."""
+        return None
+
+    def load(self, indices):
+        """Raw frames of ``indices`` as (data, positions, weights) dicts keyed by index; override."""
+        raise NotImplementedError(f"{type(self).__name__} must implement load() or load_batch()")
+
+    def check(self, frames=None, start=None):
+        """(frames accessible from ``start``, end of scan reached?); override for live data."""
+        start = self.frames_loaded if start is None else start
+        if self.num_frames is None:
+            raise ParameterError("num_frames", "a frame count, positions, or a check() override", None,
+                                 message=f"{type(self).__name__}: the number of frames is unknown")
+        avail = max(self.num_frames - start, 0)
+        if frames is not None:
+            avail = min(avail, frames)
+        return avail, start + avail >= self.num_frames
+
+    def correct(self, raw, weights, common):
+        """Corrections of raw frames (dark, flat, ...) on stacked arrays; default: none."""
+        return raw, weights
+
+    def load_batch(self, indices):
+        """(data (n, H, W), positions (n, 2) or None, weights (n, H, W) or None) of ``indices``."""
+        raw, pos, w = self.load(indices)
+        data = np.stack([np.asarray(raw[i]) for i in indices])
+        pos = np.stack([np.asarray(pos[i], float) for i in indices]) if pos else None
+        w = np.stack([np.asarray(w[i]) for i in indices]) if w else None
+        return data, pos, w
+
+    # ---- set-up -------------------------------------------------------------
+    def initialize(self):
+        """Load common data and positions; fix the frame count and the geometry."""
+        p = self.info
+        common = dict(self.load_common() or {})
+        pos = p.get("positions_theory")
+        if pos is None:
+            pos = self.load_positions()
+        if pos is None:
+            pos = common.get("positions_scan")
+        nf = p.get("num_frames")
+        if pos is not None:
+            pos = np.asarray(pos, float).reshape(-1, 2)
+            if nf is not None and nf < len(pos):
+                pos = pos[: int(nf)]
+            elif nf is not None and nf > len(pos):
+                log.info("%s: %d positions are fewer than num_frames=%d; using %d frames",
+                         type(self).__name__, len(pos), nf, len(pos))
+            nf = len(pos)
+        self.positions = pos
+        self.num_frames = None if nf is None else int(nf)
+        w2d = self.load_weight()
+        if w2d is None:
+            w2d = common.get("weight2d")
+        self.weight2d_raw = None if w2d is None or np.isscalar(w2d) else np.asarray(w2d, float)
+        self.common = common
+        self._geometry()
+        self.is_initialized = True
+        if p.get("save") in ("append", "link") and p.get("dfile"):
+            from .ptyd import PtydWriter
+            self._writer = PtydWriter(p["dfile"], self.meta, dict(self.info), mode=p["save"])
+        else:
+            self._writer = None
+        return self
+
+    def _geometry(self):
+        p = self.info
+        shape = p.get("shape")
+        self._roi = None if shape is None else _pair(shape, "shape", int)
+        self._rebin = int(p.get("rebin") or 1)
+        psize = _pair(p.get("psize"), "psize")
+        if _orient_flags(p.get("orientation"))[0]:
+            psize = psize[::-1].copy()
+        self._center_raw = None
+        self.meta = dict(
+            shape=None if self._roi is None else self._roi // self._rebin,
+            psize=psize * self._rebin, distance=float(p["distance"]), energy=float(p["energy"]),
+            lam=wavelength(p["energy"]), center=None, num_frames=self.num_frames,
+            label=p.get("label"), version=p.get("version", 0.1), propagation="farfield",
+            weight2d=None)
+        for k, v in self.common.items():
+            self.meta.setdefault(k, v)
+        self._update_resolution()
+
+    def _update_resolution(self):
+        m = self.meta
+        if m["shape"] is not None:
+            m["resolution"] = m["lam"] * m["distance"] / (np.asarray(m["shape"]) * m["psize"])
+
+    # ---- chunks -------------------------------------------------------------
+    def auto(self, frames: int):
+        """The next chunk of at most ``frames`` frames, or WAIT, or EOS (see module doc)."""
+        if not self.is_initialized:
+            self.initialize()
+        frames = int(frames)
+        if frames < 1:
+            raise ParameterError("frames", ">= 1", frames)
+        start = self.frames_loaded
+        if self.num_frames is not None and start >= self.num_frames:
+            self._finish()
+            return EOS
+        avail, eos = self.check(frames, start)
+        avail = min(int(avail), frames)
+        if avail <= 0:
+            if eos:
+                self._finish()
+                return EOS
+            return WAIT
+        remaining = None if self.num_frames is None else self.num_frames - start
+        need = int(self.info.get("min_frames") or 1)
+        if remaining is not None:
+            need = min(need, remaining)
+        if avail < need and not eos:
+            return WAIT
+        idx = np.arange(start, start + avail, dtype=np.int64)
+        chunk = self._prepare(idx)
+        self.frames_loaded += avail
+        self.chunks_sent += 1
+        if self._writer is not None:
+            self._writer.append(chunk)
+        return chunk
+
+    def _finish(self):
+        w = getattr(self, "_writer", None)
+        if w is not None:
+            w.close()
+            self._writer = None
+
+    def _prepare(self, idx):
+        data, pos, w = self.load_batch(idx)
+        data = np.asarray(data)
+        if data.ndim == 2:
+            data = data[None]
+        if data.ndim != 3 or data.shape[0] != len(idx):
+            raise ParameterError("load", f"{len(idx)} 2-d frames", getattr(data, "shape", None))
+        if self.positions is not None:
+            pos = self.positions[idx]
+        elif pos is None:
+            raise ParameterError("positions", "positions from load_positions(), load() or positions_theory",
+                                 None, message=f"{type(self).__name__}: no positions for frames {idx[0]}..")
+        pos = np.asarray(pos, float).reshape(len(idx), 2)
+        if w is None:
+            w = np.ones(data.shape[-2:]) if self.weight2d_raw is None else self.weight2d_raw
+            w = np.broadcast_to(w, data.shape)
+        data, w = self.correct(data, np.asarray(w), self.common)
+        data = orient(np.asarray(data), self.info.get("orientation"))
+        w = orient(np.asarray(w), self.info.get("orientation"))
+        if self._center_raw is None:
+            self._center_raw = self._find_center(data, w)
+            roi = self._roi if self._roi is not None else np.array(data.shape[-2:])
+            self._roi = roi
+            self.meta["shape"] = roi // self._rebin
+            self._update_resolution()
+        roi = self._roi
+        if np.any(roi % self._rebin):
+            raise ParameterError("rebin", f"a factor dividing shape {tuple(roi)}", self._rebin)
+        data, start = crop_pad_frames(data, self._center_raw, roi)
+        w, _ = crop_pad_frames(np.asarray(w, float), self._center_raw, roi)
+        if self.meta["center"] is None:
+            self.meta["center"] = (np.asarray(self._center_raw, float) - start) / self._rebin
+        data = rebin_frames(data.astype(np.float64), self._rebin, "sum").astype(np.float32)
+        valid = rebin_frames(w > 0, self._rebin, "min")
+        if self.meta["weight2d"] is None and self.weight2d_raw is not None:
+            self.meta["weight2d"] = valid[0].astype(float)
+        return self._package(idx, data, valid, pos)
+
+    def _find_center(self, data, w):
+        p = self.info
+        c = p.get("center")
+        ac = p.get("auto_center")
+        H, W = data.shape[-2:]
+        if ac or (ac is None and c is None):
+            return mass_center(data.astype(float), w > 0)
+        if c is None or (isinstance(c, str) and c == "fftshift"):
+            return np.array([H // 2, W // 2], float)
+        if isinstance(c, str):
+            raise ParameterError("center", "'fftshift', None or (row, col) px", c)
+        return _pair(c, "center")
+
+    def _package(self, idx, data, mask, pos):
+        mask = np.ascontiguousarray(mask, dtype=bool)
+        it = [dict(index=int(i), data=data[k], mask=mask[k], position=pos[k]) for k, i in enumerate(idx)]
+        return dict(common=self.meta, iterable=it, indices=idx, data=data, mask=mask, positions=pos)
+
+    # ---- convenience ----------------------------------------------------------
+    def auto_all(self, frames_per_chunk: int = 100000):
+        """Every remaining chunk (list) until EOS; raises if the source answers WAIT."""
+        out = []
+        while True:
+            c = self.auto(frames_per_chunk)
+            if c == EOS:
+                return out
+            if c == WAIT:
+                raise ParameterError("min_frames", "a finite scan for auto_all()", "WAIT")
+            out.append(c)
