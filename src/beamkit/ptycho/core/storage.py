@@ -167,6 +167,7 @@ class Views:
         self.subpix = p - r
         self.corners = r.astype(np.int64) - np.asarray(self.shape) // 2
         self._flat = None
+        self._mat = None
 
     def set_corners(self, corners) -> None:
         """Move views to integer corners (n, 2); coords follow."""
@@ -174,6 +175,7 @@ class Views:
         self.coords = (self.corners + np.asarray(self.shape) // 2) * self.storage.psize + self.storage.origin
         self.subpix = np.zeros_like(self.coords)
         self._flat = None
+        self._mat = None
 
     def __len__(self):
         return len(self.corners)
@@ -196,6 +198,15 @@ class Views:
             dt = np.int32 if self.storage.data[0].size < 2**31 else np.int64
             self._flat = (ry[:, :, None] * nx + rx[:, None, :]).astype(dt)
         return self._flat
+
+    def scatter_matrix(self):
+        """Sparse (Ly·Lx, n·Ny·Nx) CSR matrix summing view pixels into the storage (cached)."""
+        if self._mat is None:
+            import scipy.sparse as sp
+            f = self.flat.ravel()
+            size = int(self.storage.shape[-2] * self.storage.shape[-1])
+            self._mat = sp.csr_matrix((np.ones(f.size, np.float32), (f, np.arange(f.size))), shape=(size, f.size))
+        return self._mat
 
 
 class PodTable:

@@ -61,6 +61,7 @@ class EngineState:
         self.P = xp.asarray(blk.probe_array(), cplx_dtype)
         self.O = xp.asarray(blk.obj.data, cplx_dtype)
         self.flat = xp.asarray(blk.views.flat)
+        self.A = blk.views.scatter_matrix() if be.name == "numpy" else None
         self.pidx = xp.asarray(blk.pods.probe_index)
         self.pm = blk.pods.probe_modes
         self.om = blk.pods.object_modes
@@ -69,8 +70,9 @@ class EngineState:
         self.ex = None
         self.err = np.zeros((blk.n, 3))
 
-    def refresh_views(self, xp):
-        self.flat = xp.asarray(self.blk.views.flat)
+    def refresh_views(self, be):
+        self.flat = be.xp.asarray(self.blk.views.flat)
+        self.A = self.blk.views.scatter_matrix() if be.name == "numpy" else None
 
     def obj_views(self):
         return gather(self.O, self.flat)

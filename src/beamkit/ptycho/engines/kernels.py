@@ -28,10 +28,16 @@ def gather(O, flat):
     return v.transpose(1, 0, 2, 3) if Mo > 1 else v.reshape((flat.shape[0], 1) + flat.shape[1:])
 
 
-def scatter_add(values, flat, shape):
-    """Sum per-view arrays back into a storage: values (n, Mo, Ny, Nx) -> (Mo, Ly, Lx) (float64 / complex128)."""
+def scatter_add(values, flat, shape, mat=None):
+    """Sum per-view arrays back into a storage: values (n, Mo, Ny, Nx) -> (Mo, Ly, Lx).
+
+    With ``mat`` (the views' sparse scatter matrix) one sparse product per mode; else bincount.
+    """
     xp = xp_of(values)
     Mo = values.shape[1]
+    if mat is not None:
+        out = [mat @ xp.ascontiguousarray(values[:, m]).ravel() for m in range(Mo)]
+        return xp.stack(out).reshape((Mo,) + tuple(shape[-2:]))
     size = int(shape[-2] * shape[-1])
     f = flat.ravel()
     cplx = xp.iscomplexobj(values)

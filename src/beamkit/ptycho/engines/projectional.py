@@ -10,6 +10,7 @@ import numpy as np
 from scipy import ndimage
 
 from .base import BaseEngine
+from .chunks import ChunkRunner
 from .kernels import exit_waves, fourier_projection, gather, pods_object, pods_probe, reduce_modes, scatter_add
 
 __all__ = ["DM", "RAAR", "ProjectionEngine"]
@@ -30,28 +31,38 @@ class ProjectionEngine(BaseEngine):
         raise NotImplementedError
 
     def engine_prepare(self):
-        xp = self.xp
         self._mean_power = float(np.mean([float(st.diff.mean()) for st in self.states])) if self.states else 1.0
+        gpu = self.be.name != "numpy"
         for st in self.states:
+            K, (ny, nx) = st.K, st.P.shape[-2:]
+            st.runner = ChunkRunner(st.n, K * ny * nx * np.dtype(self.cdt).itemsize * 4, gpu)
+            st.big_runner = ChunkRunner(st.n, 1, gpu, max_chunks=st.runner.threads)
             if st.ex is None or st.ex.shape[0] != st.n:
-                po = exit_waves(st.P, st.obj_views(), st.pidx, st.pm, st.om)
-                st.ex = st.blk.prop.fw(po).astype(self.cdt)     # Ψ in detector space
-            st.psi = None
+                st.ex = self.xp.empty((st.n, K, ny, nx), self.cdt)
+
+                def init(s, e, st=st):
+                    po = exit_waves(st.P, gather(st.O, st.flat[s:e]), st.pidx[s:e], st.pm, st.om)
+                    st.ex[s:e] = st.blk.prop.fw(po, 1)      # Ψ in detector space
+                st.runner.map(init)
+            st.psi = self.xp.empty_like(st.ex)
             st.pbound = self.pbound(st)
             st.Pprev = st.P.copy()
-        del xp
 
     def engine_iterate(self, num=1):
         a, b, c = self.coefficients()
+        want_ll = bool(self.p["compute_log_likelihood"])
         errs = []
         for i, st in enumerate(self.states):
-            po = exit_waves(st.P, st.obj_views(), st.pidx, st.pm, st.om)
-            F_po = st.blk.prop.fw(po)
-            dF, ef, ep, ee = fourier_projection(F_po, st.ex, st.fmag, st.mask, a, b, c, st.pbound,
-                                                st.blk.resample, st.diff, bool(self.p["compute_log_likelihood"]))
-            st.ex += dF
-            st.psi = st.blk.prop.bw(st.ex)                    # real-space exit waves for the overlap update
-            st.err = np.stack([self.be.to_numpy(ef), self.be.to_numpy(ep), self.be.to_numpy(ee)], 1)
+            def fourier(s, e, st=st):
+                po = exit_waves(st.P, gather(st.O, st.flat[s:e]), st.pidx[s:e], st.pm, st.om)
+                F_po = st.blk.prop.fw(po, 1)
+                ex = st.ex[s:e]
+                dF, ef, ep, ee = fourier_projection(F_po, ex, st.fmag[s:e], st.mask[s:e], a, b, c, st.pbound,
+                                                    st.blk.resample, st.diff[s:e], want_ll)
+                ex += dF
+                st.psi[s:e] = st.blk.prop.bw(ex, 1)           # real-space exit waves for the overlap update
+                return self.xp.stack([ef, ep, ee], 1)
+            st.err = np.concatenate([self.be.to_numpy(r) for r in st.runner.map(fourier)])
             self.overlap_update(i, st)
             self.center_probe(st)
             errs.append(st.err)
@@ -71,11 +82,28 @@ class ProjectionEngine(BaseEngine):
 
     def object_update(self, st):
         xp = self.xp
+        Mo = st.O.shape[0]
         Pp = pods_probe(st.P, st.pidx, st.pm)
-        num = reduce_modes(Pp.conj() * st.psi, st.om, st.O.shape[0])
-        den = reduce_modes(xp.broadcast_to((Pp.real ** 2 + Pp.imag ** 2), st.psi.shape), st.om, st.O.shape[0])
-        N = scatter_add(num, st.flat, st.O.shape)
-        D = scatter_add(den, st.flat, st.O.shape)
+        if st.A is not None and Pp.shape[0] == 1:
+            Pc = Pp.conj()
+            num = st.numbuf if getattr(st, "numbuf", None) is not None else xp.empty((st.n, Mo) + st.psi.shape[2:], self.cdt)
+            st.numbuf = num
+
+            def part(s, e):
+                if st.K == Mo:
+                    xp.multiply(Pc, st.psi[s:e], out=num[s:e])
+                else:
+                    num[s:e] = reduce_modes(Pc * st.psi[s:e], st.om, Mo)
+            st.big_runner.map(part)
+            N = scatter_add(num, st.flat, st.O.shape, st.A)
+            p2 = reduce_modes(Pp.real ** 2 + Pp.imag ** 2, st.om, Mo)
+            D = scatter_add(xp.broadcast_to(p2, (st.n,) + p2.shape[1:]), st.flat, st.O.shape, st.A)
+        else:
+            psi = st.psi
+            num = reduce_modes(Pp.conj() * psi, st.om, Mo)
+            den = reduce_modes(xp.broadcast_to(Pp.real ** 2 + Pp.imag ** 2, psi.shape), st.om, Mo)
+            N = scatter_add(num, st.flat, st.O.shape, st.A)
+            D = scatter_add(den, st.flat, st.O.shape, st.A)
         cfact = float(self.p["object_inertia"]) * self._mean_power
         O = st.O
         std = self.p.get("obj_smooth_std")
@@ -88,25 +116,31 @@ class ProjectionEngine(BaseEngine):
 
     def probe_update(self, i, st):
         xp = self.xp
-        Ov = pods_object(st.obj_views(), st.om)             # (n, K, Ny, Nx)
-        num = Ov.conj() * st.psi
-        den = xp.broadcast_to(Ov.real ** 2 + Ov.imag ** 2, st.psi.shape)
         P = st.P
         Pn, Mp = P.shape[0], P.shape[1]
+
+        def part(s, e):
+            Ov = pods_object(gather(st.O, st.flat[s:e]), st.om)             # (n, K, Ny, Nx)
+            psi = st.psi[s:e]
+            num = Ov.conj() * psi
+            den = xp.broadcast_to(Ov.real ** 2 + Ov.imag ** 2, psi.shape)
+            if Pn == 1:
+                return (reduce_modes(num.sum(axis=0, keepdims=True), st.pm, Mp)[0],
+                        reduce_modes(den.sum(axis=0, keepdims=True), st.pm, Mp)[0])
+            return reduce_modes(num, st.pm, Mp), reduce_modes(den, st.pm, Mp)
+        parts = st.big_runner.map(part)
         if Pn == 1:
-            numr = reduce_modes(num.sum(axis=0, keepdims=True), st.pm, Mp)[0]
-            denr = reduce_modes(den.sum(axis=0, keepdims=True), st.pm, Mp)[0]
-            nviews = st.n
+            numr = sum(p[0] for p in parts)
+            denr = sum(p[1] for p in parts)
+            cfact = float(self.p["probe_inertia"]) * st.n / Mp
+            newP = ((cfact * P[0] + numr) / (cfact + denr))
         else:  # one probe per view (OPR)
-            numr = reduce_modes(num, st.pm, Mp)
-            denr = reduce_modes(den, st.pm, Mp)
-            nviews = 1
-        cfact = float(self.p["probe_inertia"]) * nviews / Mp
-        newP = ((cfact * P[0] + numr) / (cfact + denr)) if Pn == 1 else (cfact * P + numr) / (cfact + denr)
+            numr = xp.concatenate([p[0] for p in parts])
+            denr = xp.concatenate([p[1] for p in parts])
+            cfact = float(self.p["probe_inertia"]) / Mp
+            newP = (cfact * P + numr) / (cfact + denr)
         newP = self.apply_probe_support(i, newP.astype(self.cdt))
-        newP = newP[None] if Pn == 1 else newP
-        if Pn > 1:
-            newP = self.opr_constraint(newP)
+        newP = newP[None] if Pn == 1 else self.opr_constraint(newP)
         d = newP - st.Pprev
         change = float(xp.sqrt((xp.abs(d) ** 2).sum() / max(float((xp.abs(newP) ** 2).sum()), 1e-30)))
         st.P = newP.astype(self.cdt)

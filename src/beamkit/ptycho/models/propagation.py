@@ -37,14 +37,14 @@ class Backend:
         else:
             raise ParameterError("backend", "'numpy' or 'cupy'", name)
 
-    def fft2(self, a):
+    def fft2(self, a, workers=None, overwrite_x=False):
         if self.name == "numpy":
-            return self._fft.fft2(a, norm="ortho", workers=self.workers, overwrite_x=False)
+            return self._fft.fft2(a, norm="ortho", workers=workers or self.workers, overwrite_x=overwrite_x)
         return self._fft.fft2(a, norm="ortho")
 
-    def ifft2(self, a):
+    def ifft2(self, a, workers=None, overwrite_x=False):
         if self.name == "numpy":
-            return self._fft.ifft2(a, norm="ortho", workers=self.workers, overwrite_x=False)
+            return self._fft.ifft2(a, norm="ortho", workers=workers or self.workers, overwrite_x=overwrite_x)
         return self._fft.ifft2(a, norm="ortho")
 
     def asarray(self, a):
@@ -79,11 +79,11 @@ class FarFieldPropagator:
         self.shape = tuple(shape)
         self.be = backend or get_backend()
 
-    def fw(self, x):
-        return self.be.fft2(x)
+    def fw(self, x, workers=None):
+        return self.be.fft2(x, workers)
 
-    def bw(self, x):
-        return self.be.ifft2(x)
+    def bw(self, x, workers=None):
+        return self.be.ifft2(x, workers)
 
     def to_detector(self, a):
         """FFT-ordered array -> centred detector frame."""
@@ -108,11 +108,11 @@ class NearFieldPropagator:
         self.kernel = self.be.asarray(k.astype(np.complex64))
         self.ikernel = self.kernel.conj()
 
-    def fw(self, x):
-        return self.be.ifft2(self.be.fft2(x) * self.kernel)
+    def fw(self, x, workers=None):
+        return self.be.ifft2(self.be.fft2(x, workers) * self.kernel, workers, True)
 
-    def bw(self, x):
-        return self.be.ifft2(self.be.fft2(x) * self.ikernel)
+    def bw(self, x, workers=None):
+        return self.be.ifft2(self.be.fft2(x, workers) * self.ikernel, workers, True)
 
     def to_detector(self, a):
         return a
