@@ -22,7 +22,8 @@ def _display(path: str) -> str:
 def entries(tree, root=None):
     """(display path, descriptor, depth) for every documented entry, depth first.
 
-    Links are listed but not expanded; their targets are documented where declared.
+    Links are listed but not expanded (their targets are documented where declared);
+    entries declared under a link node (such as its ``name``) are listed.
     """
     top = tree[root] if root else tree.root
     base = len(top.path.split(".")) if top.path else 0
@@ -30,8 +31,7 @@ def entries(tree, root=None):
     def walk(node):
         for c in node.children.values():
             yield _display(c.path), c, len(c.path.split(".")) - base
-            if not c.is_link:
-                yield from walk(c)
+            yield from walk(c)
     yield from walk(top)
 
 
