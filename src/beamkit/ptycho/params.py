@@ -107,8 +107,9 @@ def _build():
     tree = DescriptorTree()
     for e in _ENTRIES:
         d = e["default"]
-        kw = dict(type=e["type"], default=None if d == D.PARAM else d, help=e["help"],
-                  userlevel=e["userlevel"])
+        kw = dict(type=e["type"], help=e["help"], userlevel=e["userlevel"])
+        if d != D.PARAM:
+            kw["default"] = d
         if e["lowlim"] is not None:
             kw["lowlim"] = e["lowlim"]
         if e["uplim"] is not None:
@@ -119,7 +120,4 @@ def _build():
     return tree
 
 
-try:
-    TREE = _build()
-except ImportError:  # core.params not installed yet in this checkout
-    TREE = None
+TREE = _build()
