@@ -89,6 +89,9 @@ def test_param_attribute_and_item_access():
     q = Param({"a": {"b": {"c": 1}}}, d={"e": 2})
     assert isinstance(q.a.b, Param) and q.d.e == 2
     assert repr(Param(a=1)) == "Param({'a': 1})"
+    q |= {"f": {"g": 1}}
+    assert isinstance(q.f, Param) and isinstance((Param() | {"h": {}}).h, Param)
+    assert isinstance(q.setdefault("s", {"t": 1}), Param)
 
 
 def test_param_copy_depth():
@@ -223,6 +226,25 @@ def test_unknown_keys_get_suggestions(tree):
     assert set(by) == {"engines.e0.numiterr", "io.hoem", "scanz"}
     assert "did you mean 'numiter'" in by["engines.e0.numiterr"]
     assert "did you mean 'home'" in by["io.hoem"] and "did you mean 'scans'" in by["scanz"]
+    (far,) = tree.check({"io": {"zzzz": 1}}, root="ptycho")
+    assert far.expected == "a key among: home, rfile, interaction, benchmark" and far.got == 1
+
+
+def test_add_child_copies_a_shared_subtree(tree):
+    tree.declare("shared.illumination.aperture.size", type="float", default=1e-6, lowlim=0.0)
+    tree.declare("shared.illumination.photons", type="float, None", default=None)
+    for model in ("Full", "BlockFull"):
+        tree.add_child(f"scan.{model}", tree["shared.illumination"])
+    d = tree["scan.Full.illumination.aperture.size"]
+    assert d.path == "scan.Full.illumination.aperture.size" and d.lowlim == 0.0
+    tree.declare("scan.Full.illumination.photons", default=1e8)      # the copy is independent
+    assert tree["scan.BlockFull.illumination.photons"].default is None
+    r = tree.resolve({"scans": {"a": {"name": "Full", "illumination": {"aperture": {"size": 2e-6}}}}},
+                     root="ptycho")
+    assert r.scans.a.illumination == {"aperture": {"size": 2e-6}, "photons": 1e8}
+    assert [d.path for d in tree.descendants("shared")] == [
+        "shared.illumination", "shared.illumination.aperture", "shared.illumination.aperture.size",
+        "shared.illumination.photons"]
 
 
 def test_wildcard_names_and_links(tree):

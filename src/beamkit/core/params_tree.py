@@ -315,7 +315,9 @@ def _check_children(desc, value, path, issues, named):
                 continue  # free-form mapping
             near = suggest(k, children)
             msg = "unknown parameter" + (f" (did you mean {near[0]!r}?)" if near else "")
-            issues.append(ParameterIssue(_join(path, k), "", v, msg))
+            known = [c for c in children if c != "*"]
+            exp = "" if near else "a key among: " + ", ".join(known[:12]) + (", ..." if len(known) > 12 else "")
+            issues.append(ParameterIssue(_join(path, k), exp, v, msg))
             continue
         _check_value(c, v, _join(path, k), issues)
 

@@ -61,6 +61,15 @@ class Param(dict):
             self[key] = default
         return self[key]
 
+    def __ior__(self, other):
+        self.update(other)
+        return self
+
+    def __or__(self, other):
+        out = self.copy()
+        out.update(other)
+        return out
+
     def __dir__(self):
         return sorted(set(dir(type(self))) | {k for k in self if isinstance(k, str)})
 
