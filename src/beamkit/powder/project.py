@@ -55,6 +55,8 @@ class _ProjectBase:
                 raise ParameterError("gpxfile", "an existing project file", str(gpxfile))
             from .io_project import load_project
             self.data = load_project(gpxfile)
+            for k, v in _empty_tree().items():
+                self.data.setdefault(k, v)
             self.filename = str(Path(filename or gpxfile).resolve())
         else:
             self.filename = str(Path(filename).resolve()) if filename else None

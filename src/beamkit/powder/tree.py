@@ -16,6 +16,9 @@ def entry_list(tree, keyname: str = "", prefix=()) -> list:
         if isinstance(node, dict):
             for k, v in node.items():
                 walk(v, path + [k])
+        elif isinstance(node, list) and any(isinstance(v, dict) for v in node):
+            for i, v in enumerate(node):
+                walk(v, path + [i])
         else:
             if not keyname or any(keyname in str(p) for p in path[len(prefix):]):
                 out.append((list(path), type(node).__name__, node))

@@ -1,0 +1,194 @@
+"""G2Project building, lookup, HDF5 save/open round trip, .gpx reading through the restricted unpickler."""
+from __future__ import annotations
+
+import os
+import pickle
+
+import numpy as np
+import pytest
+
+import beamkit.powder as G2sc
+from beamkit.errors import FormatError, ParameterError
+from beamkit.powder.io_project import load_project, save_project
+from conftest import shared_file
+
+GD = ("gsas2-data",)
+
+
+def _equal(a, b, path="root"):
+    assert type(a) is type(b), f"{path}: {type(a)} != {type(b)}"
+    if isinstance(a, dict):
+        assert list(a) == list(b), path
+        for k in a:
+            _equal(a[k], b[k], f"{path}.{k}")
+    elif isinstance(a, (list, tuple)):
+        assert len(a) == len(b), path
+        for i, (x, y) in enumerate(zip(a, b)):
+            _equal(x, y, f"{path}[{i}]")
+    elif isinstance(a, np.ndarray):
+        assert a.dtype == b.dtype and a.shape == b.shape, path
+        np.testing.assert_array_equal(a, b)
+    elif isinstance(a, float) and np.isnan(a):
+        assert np.isnan(b)
+    else:
+        assert a == b, path
+
+
+@pytest.fixture
+def pbso4_project(tmp_path):
+    gpx = G2sc.G2Project(newgpx=str(tmp_path / "p.gpx"))
+    ph = gpx.add_phase(str(shared_file(*GD, "PythonScript", "data", "PbSO4-Wyckoff.cif")), phasename="PbSO4",
+                       fmthint="CIF")
+    gpx.add_powder_histogram(str(shared_file(*GD, "PythonScript", "data", "PBSO4.XRA")),
+                             str(shared_file(*GD, "PythonScript", "data", "INST_XRY.PRM")),
+                             fmthint="GSAS powder", phases="all")
+    gpx.add_powder_histogram(str(shared_file(*GD, "PythonScript", "data", "PBSO4.CWN")),
+                             str(shared_file(*GD, "PythonScript", "data", "inst_d1a.prm")), phases=[ph])
+    return gpx
+
+
+def test_project_lookup_and_atoms(pbso4_project):
+    gpx = pbso4_project
+    h0, h1 = gpx.histograms()
+    assert h0.name == "PWDR PBSO4.XRA Bank 1" and h1.id == 1
+    assert gpx.histogram(0).name == h0.name == gpx.histogram("PBSO4.XRA Bank 1").name
+    assert gpx.histogram(h1.ranId).name == h1.name and gpx.histogram("nope") is None
+    assert h0.getdata("x").size == 6000 and h1.getdata("yobs").size == 2918
+    assert h0.histType == "PXC" and h1.histType == "PNC" and gpx.histType(0) == "PWDR"
+    assert h0.SampleParameters["Type"] == "Bragg-Brentano"
+    p = gpx.phase("PbSO4")
+    assert gpx.phase(0).name == "PbSO4" and p.histograms() == [h0.name, h1.name]
+    assert [a.label for a in p.atoms()] == ["Pb", "S", "O1", "O2", "O3"]
+    assert [a.mult for a in p.atoms()] == [4, 4, 4, 4, 8]
+    o3 = p.atom("O3")
+    assert o3.coordinates == (0.085, 0.026, 0.806) and o3.uiso == 0.01 and o3.adp_flag == 0
+    o3.coordinates = (0.08, 0.03, 0.8)
+    o3.refinement_flags = "XU"
+    assert p.data["Atoms"][4][3:6] == [0.08, 0.03, 0.8] and p.data["Atoms"][4][2] == "XU"
+    with pytest.raises(ParameterError):
+        o3.refinement_flags = "Q"
+    c = p.get_cell()
+    assert c["length_a"] == 8.48 and c["volume"] == pytest.approx(318.5027, abs=1e-3)
+    cell, esd = p.get_cell_and_esd()
+    assert cell == c and esd["length_a"] == 0
+    hap = p.data["Histograms"][h0.name]
+    assert hap["Scale"] == [1.0, False] and hap["Size"][1] == [1.0, 1.0, 1.0] and len(hap["HStrain"][0]) == 3
+    assert hap["Mustrain"][1] == [1000.0, 1000.0, 1.0]
+    assert h0.getHistEntryValue(["Sample Parameters", "Type"]) == "Bragg-Brentano"
+    h0.setHistEntryValue(["Sample Parameters", "Gonio. radius"], 650.0)
+    assert h0.data["Sample Parameters"]["Gonio. radius"] == 650.0
+    assert any(k == ["Instrument Parameters", 0, "Lam1"] or k[-1] == "Lam1" for k, _, _ in h0.getHistEntryList("Lam"))
+    assert p.getHAPentryValue([h0.name, "Scale"]) == [1.0, False]
+    p.setHAPentryValue([h0.name, "Scale", 0], 2.0)
+    assert hap["Scale"][0] == 2.0
+    with pytest.raises(ParameterError):
+        h0.getHistEntryValue(["Sample Parameters", "nope"])
+
+
+def test_save_open_roundtrip(pbso4_project, tmp_path):
+    gpx = pbso4_project
+    gpx.data["Controls"]["data"]["weird"] = {1: (2, np.float32(3.5)), "__k": [np.int64(4), None, True]}
+    fn = gpx.save()
+    assert os.path.exists(fn)
+    g2 = G2sc.G2Project(fn)
+    _equal(gpx.data, g2.data)
+    assert g2.histogram(0).getdata("x").size == 6000
+
+
+def test_interrupted_save_keeps_old_file(pbso4_project, monkeypatch):
+    gpx = pbso4_project
+    fn = gpx.save()
+    before = open(fn, "rb").read()
+    gpx.data["Controls"]["data"]["bad"] = object()          # not storable -> fails mid-save
+    with pytest.raises(TypeError):
+        gpx.save()
+    assert open(fn, "rb").read() == before
+    del gpx.data["Controls"]["data"]["bad"]
+    import h5py
+    real = h5py.File.create_dataset if hasattr(h5py.File, "create_dataset") else None
+    calls = {"n": 0}
+
+    def boom(self, name, *a, **k):
+        calls["n"] += 1
+        if calls["n"] > 3:
+            raise OSError("disk full")
+        return real(self, name, *a, **k)
+    monkeypatch.setattr(h5py.Group, "create_dataset", boom)
+    with pytest.raises(OSError):
+        gpx.save()
+    monkeypatch.undo()
+    assert open(fn, "rb").read() == before
+    assert [f for f in os.listdir(os.path.dirname(fn)) if f.startswith(".")] == []
+
+
+def test_gpx_read(tmp_path):
+    g = G2sc.G2Project(str(shared_file(*GD, "reference", "gpx", "7Konly.gpx")))
+    assert [p.name for p in g.phases()] == ["CuCr2O4", "CuO"]
+    assert [h.name for h in g.histograms()] == ["PWDR OH_00.fxye Bank 1"]
+    cuo = g.phase("CuO")
+    assert cuo.get_cell()["angle_beta"] == pytest.approx(99.75114038953757)
+    assert [a.label for a in cuo.atoms()] == ["Cu1", "O1"]
+    ip = g.histogram(0).InstrumentParameters
+    assert ip["Lam"][1] == 0.413263 and ip["Type"][1] == "PXC"
+    s = G2sc.G2Project(str(shared_file(*GD, "reference", "gpx", "PbSO4sim.gpx")))
+    assert s.phase(0).get_cell()["length_a"] == 8.48
+    assert s.histogram(0).InstrumentParameters["U"][1] == 354.031
+    # saved as our own HDF5 and re-read unchanged
+    g.save(str(tmp_path / "7K.bk.gpx"))
+    _equal(g.data, G2sc.G2Project(str(tmp_path / "7K.bk.gpx")).data)
+
+
+class _Evil:
+    def __reduce__(self):
+        return (os.system, ("echo pwned > /dev/null",))
+
+
+def test_gpx_refuses_other_classes(tmp_path):
+    f = tmp_path / "evil.gpx"
+    with open(f, "wb") as fh:
+        pickle.dump([["Notebook", []]], fh, protocol=1)
+        pickle.dump([["Controls", _Evil()]], fh, protocol=1)
+    with pytest.raises(FormatError, match="not allowed"):
+        G2sc.G2Project(str(f))
+    f2 = tmp_path / "evil2.gpx"
+    with open(f2, "wb") as fh:
+        pickle.dump([["Controls", {"x": np.arange(3)}]], fh, protocol=1)
+        pickle.dump([["Covariance", __import__("collections").OrderedDict()]], fh, protocol=1)
+    with pytest.raises(FormatError, match="collections"):
+        load_project(f2)
+
+
+def test_bad_project_files(tmp_path):
+    f = tmp_path / "x.gpx"
+    f.write_text("hello")
+    with pytest.raises(FormatError):
+        G2sc.G2Project(str(f))
+    with pytest.raises(ParameterError):
+        G2sc.G2Project(str(tmp_path / "missing.gpx"))
+    import h5py
+    with h5py.File(tmp_path / "o.h5", "w") as h:
+        h.attrs["format"] = "other"
+    with pytest.raises(FormatError, match="not a beamkit"):
+        load_project(tmp_path / "o.h5")
+    save_project({"a": np.arange(3)}, tmp_path / "ok.h5")
+    np.testing.assert_array_equal(load_project(tmp_path / "ok.h5")["a"], np.arange(3))
+
+
+def test_arrays_api_and_images(tmp_path):
+    gpx = G2sc.G2Project(newgpx=str(tmp_path / "a.gpx"))
+    x = np.linspace(5, 50, 100)
+    h = gpx._add_pwdr_arrays("int1", x, np.ones(100), inst={"Type": "PXC", "Lam": 0.5})
+    assert h.name == "PWDR int1" and h.InstrumentParameters["Lam"] == [0.5, 0.5, False]
+    assert h.InstrumentParameters["Azimuth"][1] == 0.0 and h.SampleParameters["Type"] == "Debye-Scherrer"
+    h2 = gpx._add_pwdr_arrays("int1", x, np.ones(100), inst={"Type": ["PXC", "PXC", 0], "Lam": [0.5, 0.6, False]})
+    assert h2.name == "PWDR int1(1)" and h2.InstrumentParameters["Lam"][1] == 0.6
+    with pytest.raises(ParameterError):
+        gpx._add_pwdr_arrays("bad", x, np.ones(99), inst={"Type": "PXC", "Lam": 0.5})
+    with pytest.raises(ParameterError):
+        gpx._add_pwdr_arrays("bad", x, np.ones(100), inst={"Type": "PXC"})
+    e = gpx._store_image("im1.tif", {"wavelength": 0.5, "center": [1.0, 2.0]}, {"Points": []}, "/tmp/im1.tif")
+    assert "IMG im1.tif" in gpx.data and e["Image Controls"]["wavelength"] == 0.5
+    gpx.save()
+    g2 = G2sc.G2Project(gpx.filename)
+    assert g2.data["IMG im1.tif"]["Image Controls"]["center"] == [1.0, 2.0]
+    assert g2.names()[-1] == "IMG im1.tif"
