@@ -189,6 +189,18 @@ def test_type_rules(tree):
     assert "bool" in by["engines.e.numiter"].message and by["engines.e.numiter"].expected == "int"
     assert by["engines.e.numiter"].got is True and by["verbose_level"].expected == "str or int"
     assert "None is not allowed" in by["io.home"].message
+    (txt,) = tree.check({"engines": {"e": {"name": "DM", "alpha": "1e-3"}}}, root="ptycho")
+    assert "looks like a number" in txt.message and txt.got == "1e-3"
+    # a container that may be None (ptypy's 'Param, NoneType' entries) and one that may be a bool
+    t = DescriptorTree()
+    t.declare("div", type="Param, None")
+    t.declare("div.power", type="float", default=0.1)
+    t.declare("pr", type="Param, bool", default=False)
+    t.declare("pr.start", type="int, None", default=None)
+    assert t.check({"div": None, "pr": True}) == [] and t.check({"div": {"power": 1}, "pr": {"start": 3}}) == []
+    assert t.resolve({"div": None}).div is None and t.resolve({}).div == {"power": 0.1}
+    assert t.resolve({}).pr is False and t.resolve({"pr": {}}).pr == {"start": None}
+    assert paths(t.check({"div": 3, "pr": "yes"})) == ["div", "pr"]
     # tuple and list are interchangeable; int accepted for float
     t = DescriptorTree()
     t.declare("a", type="tuple", default=(1, 2))

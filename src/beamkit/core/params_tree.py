@@ -256,6 +256,14 @@ def _pick_target(desc, value, path, issues):
     return None, named
 
 
+def _looks_numeric(text: str) -> bool:
+    try:
+        float(text)
+        return True
+    except ValueError:
+        return False
+
+
 def _check_value(desc, value, path, issues, named=False):
     if desc.is_link:
         if isinstance(value, Mapping):
@@ -281,6 +289,8 @@ def _check_value(desc, value, path, issues, named=False):
         msg = "wrong type"
         if isinstance(value, (bool, np.bool_)) and ("int" in types or "float" in types):
             msg = "a bool is not a number here"
+        elif isinstance(value, str) and ("int" in types or "float" in types) and _looks_numeric(value):
+            msg = "a string that looks like a number (YAML reads 1e-3 as text: write 1.0e-3)"
         issues.append(ParameterIssue(path, describe_types(types), value, msg))
         return
     bad = check_limits(value, desc.lowlim, desc.uplim)
@@ -317,7 +327,7 @@ def _check_children(desc, value, path, issues, named):
             msg = "unknown parameter" + (f" (did you mean {near[0]!r}?)" if near else "")
             known = [c for c in children if c != "*"]
             exp = "" if near else "a key among: " + ", ".join(known[:12]) + (", ..." if len(known) > 12 else "")
-            issues.append(ParameterIssue(_join(path, k), exp, v, msg))
+            issues.append(ParameterIssue(_join(path, k), exp, None if isinstance(v, Mapping) else v, msg))
             continue
         _check_value(c, v, _join(path, k), issues)
 
