@@ -80,10 +80,23 @@ def anomalous(types, wavelength: float):
     return np.array(fp), np.array(fpp)
 
 
-def neutron_lengths(types) -> np.ndarray:
-    """Coherent neutron scattering lengths (10⁻¹² cm) of each atom type."""
+# Where GSAS-II's table holds a different tabulated value than Sears (1992), the GSAS-II value
+# (10⁻¹² cm) so that its Fc² are reproduced: natural Pb 9.4017 fm (Koester et al.) vs 9.405 fm.
+GSAS_NEUTRON_LENGTHS = {"Pb": 0.94017}
+
+
+def neutron_lengths(types, table: str = "gsas") -> np.ndarray:
+    """Coherent neutron scattering lengths (10⁻¹² cm) of each atom type.
+
+    table: 'gsas' (Sears 1992 via gemmi, with the few GSAS-II differences above) or 'sears'.
+    """
+    if table not in ("gsas", "sears"):
+        raise ParameterError("table", "'gsas' or 'sears'", table)
     out = []
     for e in _elements(types):
+        if table == "gsas" and e in GSAS_NEUTRON_LENGTHS:
+            out.append(GSAS_NEUTRON_LENGTHS[e])
+            continue
         coefs = gemmi.Element(e).neutron92.get_coefs()
         out.append(coefs[0] / 10.0)
     return np.array(out, dtype=float)

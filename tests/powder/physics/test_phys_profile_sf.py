@@ -1,0 +1,134 @@
+"""profile_cw.py and structure_factor.py: normalisation, TCH widths, analytic derivatives, Fc² vs GSAS-II."""
+import numpy as np
+import pytest
+
+from beamkit.powder import crystal as cr
+from beamkit.powder import profile_cw as pc
+from beamkit.powder import scattering as sc
+from beamkit.powder import structure_factor as sf
+from conftest import shared_file
+
+CIF = ("gsas2-data", "PythonScript", "data", "PbSO4-Wyckoff.cif")
+
+
+def _refl_csv(path):
+    rows = []
+    for line in open(path):
+        parts = line.strip().split(",")
+        if len(parts) == 14 and parts[0].lstrip("-").isdigit():
+            rows.append([float(p) for p in parts])
+    return np.array(rows)
+
+
+def test_tch_fwhm_matches_gsas_row_101():
+    # notes §4.2: sig 526.0 centideg², gam 2.1444 centideg -> FWHM 0.55156°
+    assert pc.fwhm_cw(526.0, 2.1444) == pytest.approx(0.55156, abs=2e-5)
+    F, eta = pc.tch_fwhm_eta(100.0, 0.0)
+    assert F == pytest.approx(23.5482) and eta == 0.0
+    F, eta = pc.tch_fwhm_eta(1e-12, 5.0)
+    assert F == pytest.approx(5.0, rel=1e-4) and eta == pytest.approx(1.0, abs=1e-4)
+
+
+@pytest.mark.parametrize("tth,shl", [(20.44, 0.002), (10.0, 0.05), (150.0, 0.05), (40.0, 0.0)])
+def test_profile_unit_area_in_centidegrees(tth, shl):
+    x = np.linspace(-8, 8, 160001)
+    P = pc.fcj_voigt(x, tth, 20.0, 3.0, shl)
+    # Lorentzian tails beyond ±8° hold about 2/π·(F/2)/800 of the area
+    assert np.trapezoid(P, 100 * x) == pytest.approx(1.0, abs=2e-3)
+
+
+def test_fcj_asymmetry_direction():
+    x = np.linspace(-1, 1, 20001)
+    low = pc.fcj_voigt(x, 10.0, 5.0, 1.0, 0.05)
+    high = pc.fcj_voigt(x, 170.0, 5.0, 1.0, 0.05)
+    mean_low = np.sum(x * low) / np.sum(low)
+    mean_high = np.sum(x * high) / np.sum(high)
+    assert mean_low < -0.01 and mean_high > 0.01          # tails toward 90°
+    assert pc.fcj_phimin(10.0, 0.05) < 10.0 < 170.0 < pc.fcj_phimin(170.0, 0.05)
+
+
+def test_profile_derivatives_match_finite_differences():
+    rng = np.random.default_rng(1)
+    n = 60
+    a = dict(dx=rng.uniform(-0.5, 0.5, n), tth=rng.uniform(5, 170, n), sig=rng.uniform(5, 50, n),
+             gam=rng.uniform(0.5, 10, n), shl=rng.uniform(0.005, 0.05, n))
+    P, dpos, dsig, dgam, dshl = pc.fcj_voigt(**a, derivs=True)
+    np.testing.assert_allclose(P, pc.fcj_voigt(**a))
+
+    def num(key, e):
+        lo, hi = dict(a), dict(a)
+        lo[key] = a[key] - e
+        hi[key] = a[key] + e
+        return (pc.fcj_voigt(**hi) - pc.fcj_voigt(**lo)) / (2 * e)
+
+    for got, key, e, tol in [(-dpos, "dx", 1e-6, 1e-6), (dsig, "sig", 1e-5, 1e-6),
+                             (dgam, "gam", 1e-5, 1e-6), (dshl, "shl", 1e-7, 1e-4)]:
+        ref = num(key, e)
+        assert np.max(np.abs(got - ref)) <= tol * np.max(np.abs(ref)), key
+
+
+def test_peak_window_gsas_rule():
+    lo, hi = pc.cw_peak_window(np.array([20.0, 120.0]), 100.0, 2.0, 0.002)
+    fw = 2.355 * 0.1 + 0.02
+    np.testing.assert_allclose(lo, [50 * (fw + 0.002 * np.cos(np.radians(20))), 75 * fw])
+    np.testing.assert_allclose(hi, [75 * fw, 50 * (fw + 0.002 * abs(np.cos(np.radians(120))))])
+
+
+def test_fc2_matches_gsas_neutron_simulation():
+    p = cr.read_cif(shared_file(*CIF))
+    ref = _refl_csv(shared_file("gsas2-data", "reference", "sim", "PbSO4refl.csv"))
+    r = cr.generate_reflections(p.A, p.spacegroup, 1.909 / (2 * np.sin(np.radians(60.0))))
+    f, fp, fpp = sc.scattering_factors(p.types, r["d"], "neutron")
+    out = sf.structure_factors(r["hkl"], p.A, p.spacegroup, p.xyz, p.occ, p.mult, p.uiso, f, fp, fpp)
+    # the CSV prints Fc² with 3 decimals
+    np.testing.assert_allclose(out["Fc2"], ref[:, 6], rtol=1e-3, atol=6e-4)
+    np.testing.assert_allclose(np.abs(out["phase"]), ref[:, 7], atol=1e-6)
+
+
+def test_structure_factor_derivatives():
+    sg = cr.space_group("P 1 21/c 1")
+    A = cr.cell_to_A([5.1, 6.3, 7.2, 90, 101, 90])
+    rng = np.random.default_rng(0)
+    xyz = rng.uniform(0, 1, (3, 3))
+    frac, mult, uiso = np.array([1, .8, .5]), np.array([4, 4, 4.]), np.array([.01, .02, .015])
+    uan = np.array([[0] * 6, [.01, .02, .03, .001, .002, -.003], [0] * 6])
+    aniso = np.array([False, True, False])
+    r = cr.generate_reflections(A, sg, 1.5)
+    f, fp, fpp = sc.scattering_factors(["Fe", "O", "Na"], r["d"], "xray", 1.5405)
+    base = dict(xyz=xyz, frac=frac, uiso=uiso, uaniso=uan)
+
+    def F(**k):
+        a = dict(base, **k)
+        return sf.structure_factors(r["hkl"], A, sg, a["xyz"], a["frac"], mult, a["uiso"], f, fp, fpp,
+                                    a["uaniso"], aniso)["Fc2"]
+
+    d = sf.structure_factors(r["hkl"], A, sg, xyz, frac, mult, uiso, f, fp, fpp, uan, aniso,
+                             derivs=True)["derivs"]
+    e = 1e-6
+
+    def check(key, arr, idx, got):
+        lo, hi = arr.copy(), arr.copy()
+        lo[idx] -= e
+        hi[idx] += e
+        ref = (F(**{key: hi}) - F(**{key: lo})) / (2 * e)
+        assert np.max(np.abs(got - ref)) <= 1e-6 * max(np.max(np.abs(ref)), 1e-9)
+
+    for j in range(3):
+        for k in range(3):
+            check("xyz", xyz, (j, k), d["x"][:, j, k])
+        check("frac", frac, j, d["frac"][:, j])
+        check("uiso", uiso, j, d["Uiso"][:, j])
+    for k in range(6):
+        check("uaniso", uan, (1, k), d["Uij"][:, 1, k])
+    assert np.all(d["Uiso"][:, 1] == 0)
+
+
+def test_centric_fc2_is_friedel_average_with_anomalous():
+    sg = cr.space_group("P 1")
+    A = cr.cell_to_A([5, 5, 5, 90, 90, 90])
+    H = np.array([[1, 0, 0], [-1, 0, 0], [1, 2, 3], [-1, -2, -3]])
+    xyz = np.array([[0.1, 0.2, 0.3], [0.6, 0.1, 0.9]])
+    f, fp, fpp = sc.scattering_factors(["Fe", "O"], cr.d_spacing(H, A), "xray", 1.74)
+    out = sf.structure_factors(H, A, sg, xyz, [1, 1], [1, 1], [0.01, 0.01], f, fp, fpp)
+    np.testing.assert_allclose(out["Fc2"][0], out["Fc2"][1])
+    np.testing.assert_allclose(out["Fc2"][2], out["Fc2"][3])
