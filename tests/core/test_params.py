@@ -453,6 +453,8 @@ def test_parse_defaults(tree):
     ("[a]\ndefault = 1\ntype = integr\n", 1, "bad value"),
     ("[a]\ndefault = 1\ntype = int\nlowlim = zero\n", 1, "bad value"),
     ("[a]\ndefault = 1\n[a]\ndefault = 2\n", 3, "a"),
+    ("[a]\ntype = int\nuplim = 1e400\n", 1, "bad value"),
+    ("[b]\ndefault = 1\n[a..b]\ndefault = 1\n", 3, "bad section"),
 ])
 def test_parse_defaults_errors_name_the_line(tree, text, line, needle):
     with pytest.raises(FormatError) as ei:

@@ -40,6 +40,11 @@ def _line_of(text: str, section: str, key: str | None = None):
     return None
 
 
+def _ln(text, section, off):
+    ln = _line_of(text, section)
+    return None if ln is None else ln + off
+
+
 def eval_default(raw: str, types: list):
     """Python value of an INI ``default`` string for the declared ``types`` (ptypy's rules).
 
@@ -140,7 +145,7 @@ def parse_ini(tree, base: str, text: str, source=None, first_line: int = 1) -> l
             for k in ("help", "doc"):
                 if k in opts:
                     kw[k] = opts[k]
-        except (ValueError, SyntaxError, ParameterError) as exc:
+        except (ValueError, SyntaxError, OverflowError, ParameterError) as exc:
             ln = _line_of(text, section)
             raise FormatError(f"bad value in [{section}]: {exc}", path=src,
                               line=None if ln is None else ln + off,
@@ -148,7 +153,11 @@ def parse_ini(tree, base: str, text: str, source=None, first_line: int = 1) -> l
         from .params_tree import MISSING
         if kw.get("default", 0) is MISSING:
             del kw["default"]
-        out.append(tree.declare(path, **kw))
+        try:
+            out.append(tree.declare(path, **kw))
+        except ParameterError as exc:
+            raise FormatError(f"bad section [{section}]: {exc}", path=src, line=_ln(text, section, off),
+                              expected="[dotted.path] with non-empty parts") from None
     return out
 
 
