@@ -160,6 +160,13 @@ def test_declare_and_descriptor_fields(tree):
     tree.declare("x.bad", type="int", default=-1, lowlim=0)
     tree.declare("x.dangling", type="@nowhere.at.all")
     assert paths(tree.check_declarations()) == ["x.bad", "x.dangling"]
+    cyc = DescriptorTree()
+    cyc.declare("a", type="@b")
+    cyc.declare("b", type="@a")
+    assert paths(cyc.check_declarations()) == ["a", "b"]
+    assert "link cycle" in str(cyc.check({"a": {}})[0])
+    with pytest.raises(ParameterError, match="link cycle"):
+        cyc.make_default()
     assert len(tree) > 40
 
 

@@ -486,6 +486,11 @@ class DescriptorTree:
             if d.is_link:
                 if not d.targets():
                     issues.append(ParameterIssue(d.path, "a declared link target", d.link, "dangling link"))
+                else:
+                    try:
+                        d.make_default(depth=2)
+                    except ParameterError:
+                        issues.append(ParameterIssue(d.path, "links without a cycle", d.link, "link cycle"))
                 continue
             if d.name == "*" or d._default is MISSING:
                 continue
