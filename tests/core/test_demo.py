@@ -13,3 +13,13 @@ def test_core_demo(tmp_path):
     # 64 Gaussian peaks (sigma 6 px, 400 counts) with Poisson noise: centroids within ~0.1 px rms
     assert res["centroid_rms_error_px"] < 0.3
     assert json.loads((tmp_path / "core.json").read_text())["frames"] == 64
+
+
+def test_core_demo_settings_are_validated():
+    import pytest
+    from beamkit.errors import ParameterError
+    tree = demo.settings_tree()
+    with pytest.raises(ParameterError) as err:
+        tree.validate({"frames": {"count": 0, "sigma": "wide", "colour": 1}})
+    paths = {i.path for i in err.value.issues}
+    assert {"frames.count", "frames.sigma", "frames.colour"} <= paths
