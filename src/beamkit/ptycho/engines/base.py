@@ -38,13 +38,15 @@ def merge(base: dict, user) -> dict:
     return out
 
 
+def _plain(d):
+    return {k: (_plain(v) if isinstance(v, dict) else v) for k, v in dict(d).items()}
+
+
 def _tree_defaults(name):
-    """Defaults for engine ``name`` from the face's parameter tree, when it declares them."""
+    """Defaults for engine ``name`` from the face's parameter tree (empty if it is not declared there)."""
     try:
-        from ..params import TREE  # part A's tree
-        node = TREE[f"engine.{name}"]
-        d = node.make_default(depth=99)
-        return {k: (dict(v) if isinstance(v, dict) else v) for k, v in dict(d).items()}
+        from ..params import defaults
+        return _plain(defaults(f"engine.{name}"))
     except Exception:
         return {}
 
@@ -88,7 +90,8 @@ class BaseEngine:
         name = type(self).__name__
         defaults = merge(merge(BASE_DEFAULTS, self.DEFAULTS), _tree_defaults(name))
         defaults["name"] = name
-        self.p = merge(defaults, pars or {})
+        self._user_pars = dict(pars or {})
+        self.p = merge(defaults, self._user_pars)
         self.p["name"] = name
         self._check_pars()
         if hasattr(ptycho_or_blocks, "blocks"):
@@ -259,13 +262,14 @@ class BaseEngine:
         log.info("probe re-centred by (%d, %d) px", -sy, -sx)
 
     def _setup_posref(self):
-        pr = self.p.get("position_refinement")
+        pr = self._user_pars.get("position_refinement")
         if pr is None or pr is False:
             return
         from .posref import PositionRefinement
-        conf = merge(POSREF_DEFAULTS, {} if pr is True else pr)
-        if pr is True or (conf.get("start") is None and conf.get("stop") is None and isinstance(pr, dict)):
-            conf["start"] = conf.get("start") or 0  # given counts as on (ptypy would silently skip)
+        conf = merge(merge(POSREF_DEFAULTS, self.p.get("position_refinement") if isinstance(
+            self.p.get("position_refinement"), dict) else {}), {} if pr is True else pr)
+        if conf.get("start") is None:
+            conf["start"] = 0  # a given sub-tree switches it on (ptypy would silently skip it)
         self.posref = PositionRefinement(conf, self.numiter)
         if not self.posref.active(self.states):
             self.posref = None

@@ -1,0 +1,305 @@
+"""Maximum-likelihood engine (conjugate gradient with polynomial line search), batched.
+
+Likelihoods (``ML_type``): Gaussian (w = R·m/(1/R + I) on I_model − I), Poisson, Euclid
+(amplitudes). Options: floating_intensities, intensity_renormalization (R), reg_del2
+(smoothness prior on the object), smooth_gradient (Gaussian filter of the object
+gradient, σ decaying each iteration), scale_precond (probe/object step balance),
+wavefield_precond, poly_line_coeffs ('quadratic' or 'all'). The error triple is
+(0, LL_view/Npix, 0) as ptypy reports it.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from ...errors import ParameterError
+from .base import BaseEngine
+from .chunks import ChunkRunner
+from .kernels import bin_frames, exit_waves, gather, pods_object, pods_probe, reduce_modes, scatter_add, unbin_frames
+
+__all__ = ["ML"]
+
+ML_DEFAULTS = dict(ML_type="gaussian", floating_intensities=False, intensity_renormalization=1.0, reg_del2=False,
+                   reg_del2_amplitude=0.01, smooth_gradient=0.0, smooth_gradient_decay=0.0, scale_precond=False,
+                   scale_probe_object=1.0, poly_line_coeffs="quadratic", wavefield_precond=False,
+                   wavefield_delta_object=0.1, wavefield_delta_probe=0.1, probe_update_start=2, position_refinement=False)
+
+
+def _smooth(a, sigma, xp):
+    """Gaussian filter (σ px) of the last two axes via FFT (periodic)."""
+    if not sigma or sigma <= 0:
+        return a
+    ny, nx = a.shape[-2:]
+    qy = np.fft.fftfreq(ny)[:, None]
+    qx = np.fft.fftfreq(nx)[None, :]
+    g = xp.asarray(np.exp(-2 * np.pi ** 2 * sigma ** 2 * (qy ** 2 + qx ** 2)).astype(np.float32))
+    return xp.fft.ifft2(xp.fft.fft2(a) * g).astype(a.dtype)
+
+
+def _cnorm2(a, xp):
+    return float((a.real.astype(np.float64) ** 2).sum() + (a.imag.astype(np.float64) ** 2).sum())
+
+
+def _cdot(a, b, xp):
+    return float(xp.vdot(a.ravel(), b.ravel()).real)
+
+
+class ML(BaseEngine):
+    """Maximum likelihood reconstruction (Thibault & Guizar-Sicairos 2012)."""
+
+    DEFAULTS = ML_DEFAULTS
+
+    def engine_prepare(self):
+        xp = self.xp
+        t = str(self.p["ML_type"]).lower()
+        if t not in ("gaussian", "poisson", "euclid"):
+            raise ParameterError("engine.ML.ML_type", "'gaussian', 'poisson' or 'euclid'", self.p["ML_type"])
+        self.ml_type = t
+        if str(self.p["poly_line_coeffs"]) not in ("quadratic", "all"):
+            raise ParameterError("engine.ML.poly_line_coeffs", "'quadratic' or 'all'", self.p["poly_line_coeffs"])
+        R = float(self.p["intensity_renormalization"])
+        self.tot_measpts = sum(float(st.mask.sum()) for st in self.states)
+        self.tpower = sum(float((st.diff * st.mask).sum()) for st in self.states) * R
+        gpu = self.be.name != "numpy"
+        for st in self.states:
+            K, (ny, nx) = st.K, st.P.shape[-2:]
+            st.runner = ChunkRunner(st.n, K * ny * nx * 8 * 8, gpu)
+            st.I = st.diff * R
+            if t == "gaussian":
+                st.w = (R * st.mask / (1.0 / R + st.I)).astype(self.rdt)
+            else:
+                st.w = st.mask
+            st.F = None
+            st.fi = xp.ones(st.n, self.rdt)
+        self.reg_amp = 0.0
+        if self.p["reg_del2"]:
+            npix = sum(float(np.prod(st.O.shape)) for st in self.states)
+            expected_var = npix / max(self.tpower, 1e-30)
+            self.reg_amp = float(self.p["reg_del2_amplitude"]) * self.tot_measpts / (8.0 * npix * expected_var)
+        self.sigma = float(self.p["smooth_gradient"] or 0.0)
+        self.scale_p_o = None
+        self.tmin = 1.0
+        self.gO = self.gP = self.hO = self.hP = None
+
+    # likelihood and gradient ----------------------------------------------------
+    def _residual(self, st, F, s, e):
+        """Per-chunk: (factor multiplying f for ξ (n,1..), LL per view)."""
+        xp = self.xp
+        r = st.blk.resample
+        I, w = st.I[s:e], st.w[s:e]
+        fl = bool(self.p["floating_intensities"])
+        if self.ml_type == "euclid":
+            amp = xp.abs(F)
+            A = bin_frames(amp.sum(axis=1), r) + 1e-6 if r == 1 else xp.sqrt(bin_frames((amp ** 2).sum(axis=1), r)) + 1e-6
+            sI = xp.sqrt(xp.maximum(I, 0))
+            if fl:
+                c = (sI.sum(axis=(-2, -1)) / A.sum(axis=(-2, -1)))[:, None, None]
+                st.fi[s:e] = c[:, 0, 0]
+                A = A * c
+            else:
+                c = 1.0
+            DA = 1 - sI / A
+            LL = (w * (A - sI) ** 2).sum(axis=(-2, -1))
+            fac = unbin_frames(w * DA * c, r)[:, None] * (A.mean() if False else 1.0)
+            if r == 1:
+                fac = fac * 1.0
+            return fac * (A[:, None] if r == 1 else 1.0) / xp.maximum(amp, 1e-30) if r == 1 else fac, LL
+        Im = bin_frames((F.real ** 2 + F.imag ** 2).sum(axis=1), r)
+        if self.ml_type == "poisson":
+            Im = Im + 1e-6
+            if fl:
+                c = (I.sum(axis=(-2, -1)) / Im.sum(axis=(-2, -1)))[:, None, None]
+                st.fi[s:e] = c[:, 0, 0]
+                Im = Im * c
+            else:
+                c = 1.0
+            DI = w * (1 - I / Im)
+            LL = (w * (Im - I * xp.log(Im))).sum(axis=(-2, -1))
+            return unbin_frames(DI * c, r)[:, None], LL
+        if fl:
+            c = ((w * Im * I).sum(axis=(-2, -1)) / xp.maximum((w * Im ** 2).sum(axis=(-2, -1)), 1e-30))[:, None, None]
+            st.fi[s:e] = c[:, 0, 0]
+        else:
+            c = 1.0
+        DI = c * Im - I
+        LL = (w * DI ** 2).sum(axis=(-2, -1))
+        return unbin_frames(w * DI * c, r)[:, None], LL
+
+    def _gradients(self):
+        xp = self.xp
+        gO, gP, LLs, errs = [], [], 0.0, []
+        for st in self.states:
+            Mo, (Pn, Mp) = st.O.shape[0], st.P.shape[:2]
+            st.F = xp.empty((st.n, st.K) + st.P.shape[-2:], self.cdt)
+            gOv = xp.empty((st.n, Mo) + st.P.shape[-2:], self.cdt)
+
+            def part(s, e, st=st, gOv=gOv, Mo=Mo, Pn=Pn, Mp=Mp):
+                Ov = gather(st.O, st.flat[s:e])
+                Pp = pods_probe(st.P, st.pidx[s:e], st.pm)
+                Ok = pods_object(Ov, st.om)
+                F = st.blk.prop.fw(Pp * Ok, 1)
+                st.F[s:e] = F
+                fac, LL = self._residual(st, F, s, e)
+                xi = st.blk.prop.bw(fac * F, 1)
+                gOv[s:e] = reduce_modes(2 * xi * Pp.conj(), st.om, Mo)
+                gp = 2 * xi * Ok.conj()
+                gp = reduce_modes(gp.sum(axis=0, keepdims=True), st.pm, Mp)[0] if Pn == 1 else reduce_modes(gp, st.pm, Mp)
+                return gp, LL
+            parts = st.runner.map(part)
+            gO.append(scatter_add(gOv, st.flat, st.O.shape, st.A).astype(self.cdt))
+            if Pn == 1:
+                gP.append(sum(p[0] for p in parts)[None].astype(self.cdt))
+            else:
+                gP.append(xp.concatenate([p[0] for p in parts]).astype(self.cdt))
+            LL = xp.concatenate([p[1] for p in parts])
+            LLs += float(LL.sum())
+            npix = float(np.prod(st.diff.shape[-2:]))
+            e = np.zeros((st.n, 3))
+            e[:, 1] = self.be.to_numpy(LL) / npix
+            errs.append(e)
+        return gO, gP, LLs, errs
+
+    def _reg_grad(self, O):
+        xp = self.xp
+        lap = (xp.roll(O, 1, -1) + xp.roll(O, -1, -1) + xp.roll(O, 1, -2) + xp.roll(O, -1, -2) - 4 * O)
+        return (-2 * self.reg_amp * lap).astype(O.dtype)
+
+    def _reg_ll(self, O):
+        xp = self.xp
+        dx = xp.roll(O, -1, -1) - O
+        dy = xp.roll(O, -1, -2) - O
+        return 2 * self.reg_amp * (_cnorm2(dx, xp) + _cnorm2(dy, xp))
+
+    # iteration --------------------------------------------------------------------
+    def engine_iterate(self, num=1):
+        xp = self.xp
+        gO, gP, LL, errs = self._gradients()
+        do_probe = self.curiter >= int(self.p["probe_update_start"])
+        for i, st in enumerate(self.states):
+            if self.reg_amp:
+                gO[i] = gO[i] + self._reg_grad(st.O)
+            if not do_probe:
+                gP[i] = xp.zeros_like(gP[i])
+            else:
+                gP[i] = self.apply_probe_support(i, gP[i])
+            if self.p["wavefield_precond"]:
+                fo = scatter_add(xp.broadcast_to(reduce_modes((xp.abs(pods_probe(st.P, st.pidx, st.pm)) ** 2), st.om, st.O.shape[0]),
+                                                 (st.n, st.O.shape[0]) + st.P.shape[-2:]), st.flat, st.O.shape, st.A)
+                gO[i] = (gO[i] / xp.sqrt(fo + float(self.p["wavefield_delta_object"]))).astype(self.cdt)
+                fp = (xp.abs(gather(st.O, st.flat)) ** 2).sum(axis=(0, 1))
+                gP[i] = (gP[i] / xp.sqrt(fp + float(self.p["wavefield_delta_probe"]))).astype(self.cdt)
+        if self.sigma:
+            self.sigma *= (1.0 - float(self.p["smooth_gradient_decay"]))
+            gO = [_smooth(g, self.sigma, xp) for g in gO]
+        nO = sum(_cnorm2(g, xp) for g in gO)
+        nP = sum(_cnorm2(g, xp) for g in gP)
+        spo = float(self.p["scale_probe_object"])
+        if self.p["scale_precond"]:
+            s_new = spo * nO / nP if nP > 1e-5 else spo
+            self.scale_p_o = s_new if self.scale_p_o is None else self.scale_p_o ** 0.9 * s_new ** 0.1
+        else:
+            self.scale_p_o = spo
+        s = self.scale_p_o
+        if self.gO is None or self.curiter == 0:
+            bt = 0.0
+        else:
+            num = s * (nP - sum(_cdot(a, b, xp) for a, b in zip(self.gP, gP))) + \
+                (nO - sum(_cdot(a, b, xp) for a, b in zip(self.gO, gO)))
+            den = s * sum(_cnorm2(g, xp) for g in self.gP) + sum(_cnorm2(g, xp) for g in self.gO)
+            bt = max(0.0, num / den) if den > 0 else 0.0
+        self.gO, self.gP = gO, gP
+        if self.hO is None:
+            self.hO = [xp.zeros_like(g) for g in gO]
+            self.hP = [xp.zeros_like(g) for g in gP]
+        for i in range(len(self.states)):
+            dO = _smooth(gO[i], self.sigma, xp) if self.sigma else gO[i]
+            self.hO[i] = (self.hO[i] * (bt / self.tmin) - dO).astype(self.cdt)
+            self.hP[i] = (self.hP[i] * (bt / self.tmin) - s * gP[i]).astype(self.cdt)
+        B = self._line_coeffs()
+        if self.p["poly_line_coeffs"] == "all" and len(B) == 5 and B[4] != 0:
+            roots = np.roots([4 * B[4], 3 * B[3], 2 * B[2], B[1]])
+            roots = roots[np.abs(roots.imag) < 1e-9 * max(1.0, np.abs(roots).max())].real
+            vals = [np.polyval(B[::-1], r) for r in roots] if len(roots) else []
+            tmin = float(roots[int(np.argmin(vals))]) if len(roots) else -0.5 * B[1] / B[2]
+        else:
+            tmin = -0.5 * B[1] / B[2] if B[2] != 0 else 0.0
+        if not np.isfinite(tmin):
+            tmin = 0.0
+        self.tmin = tmin if tmin != 0 else 1e-30
+        for i, st in enumerate(self.states):
+            self.hO[i] = (self.hO[i] * tmin).astype(self.cdt)
+            self.hP[i] = (self.hP[i] * tmin).astype(self.cdt)
+            st.O = self.clip_object((st.O + self.hO[i]).astype(self.cdt)) if self.p.get("clip_object") else (st.O + self.hO[i]).astype(self.cdt)
+            st.P = (st.P + self.hP[i]).astype(self.cdt)
+            st.err = errs[i]
+        self.LL = (LL + (self._reg_ll(self.states[0].O) if self.reg_amp else 0.0)) / max(self.tot_measpts, 1)
+        return np.concatenate(errs).mean(axis=0) if errs else np.zeros(3)
+
+    def _line_coeffs(self):
+        """Polynomial coefficients B[k] of the cost along t·(h_O, h_P) (k = 0..2, or 0..4 with 'all')."""
+        xp = self.xp
+        full = self.p["poly_line_coeffs"] == "all"
+        B = np.zeros(5 if full else 3, np.longdouble)
+        for i, st in enumerate(self.states):
+            hO, hP = self.hO[i], self.hP[i]
+            r = st.blk.resample
+
+            def part(s, e, st=st, hO=hO, hP=hP):
+                Ov = pods_object(gather(st.O, st.flat[s:e]), st.om)
+                hOv = pods_object(gather(hO, st.flat[s:e]), st.om)
+                Pp = pods_probe(st.P, st.pidx[s:e], st.pm)
+                hPp = pods_probe(hP, st.pidx[s:e], st.pm)
+                f = st.F[s:e]
+                a = st.blk.prop.fw(Pp * hOv + hPp * Ov, 1)
+                b = st.blk.prop.fw(hPp * hOv, 1)
+                I, w = st.I[s:e], st.w[s:e]
+                c = st.fi[s:e][:, None, None] if self.p["floating_intensities"] else 1.0
+                out = np.zeros(5, np.longdouble)
+                if self.ml_type == "euclid":
+                    af = xp.maximum(xp.abs(f), 1e-30)
+                    ra = (f.conj() * a).real
+                    A = bin_frames(af.sum(axis=1), r) + 1e-6
+                    A1 = bin_frames((ra / af).sum(axis=1), r)
+                    A2 = bin_frames((((f.conj() * b).real + 0.5 * (a.real ** 2 + a.imag ** 2) - 0.5 * ra ** 2 / af ** 2) / af).sum(axis=1), r)
+                    A0 = c * A - xp.sqrt(xp.maximum(I, 0))
+                    A1, A2 = c * A1, c * A2
+                else:
+                    A0 = c * bin_frames((f.real ** 2 + f.imag ** 2).sum(axis=1), r)
+                    A1 = c * bin_frames(2 * (f * a.conj()).real.sum(axis=1), r)
+                    A2 = c * bin_frames((2 * (f * b.conj()).real + a.real ** 2 + a.imag ** 2).sum(axis=1), r)
+                    if full:
+                        A3 = c * bin_frames(2 * (a * b.conj()).real.sum(axis=1), r)
+                        A4 = c * bin_frames((b.real ** 2 + b.imag ** 2).sum(axis=1), r)
+                if self.ml_type == "poisson":
+                    Im = A0 + 1e-6
+                    fp = w * (1 - I / Im)
+                    fpp = w * I / Im ** 2
+                    out[0] = float((w * (Im - I * xp.log(Im))).sum())
+                    out[1] = float((fp * A1).sum())
+                    out[2] = float((fp * A2 + 0.5 * fpp * A1 ** 2).sum())
+                    return out
+                if self.ml_type == "gaussian":
+                    A0 = A0 - I
+                out[0] = float((w * A0 ** 2).sum())
+                out[1] = float((2 * w * A0 * A1).sum())
+                out[2] = float((w * (A1 ** 2 + 2 * A0 * A2)).sum())
+                if full and self.ml_type == "gaussian":
+                    out[3] = float((2 * w * (A0 * A3 + A1 * A2)).sum())
+                    out[4] = float((w * (A2 ** 2 + 2 * A1 * A3)).sum())
+                return out
+            for o in st.runner.map(part):
+                B[:len(B)] += o[:len(B)]
+            if self.reg_amp:
+                dxO = xp.roll(st.O, -1, -1) - st.O
+                dyO = xp.roll(st.O, -1, -2) - st.O
+                dxh = xp.roll(hO, -1, -1) - hO
+                dyh = xp.roll(hO, -1, -2) - hO
+                B[0] += 2 * self.reg_amp * (_cnorm2(dxO, xp) + _cnorm2(dyO, xp))
+                B[1] += 2 * self.reg_amp * 2 * (_cdot(dxO, dxh, xp) + _cdot(dyO, dyh, xp))
+                B[2] += 2 * self.reg_amp * (_cnorm2(dxh, xp) + _cnorm2(dyh, xp))
+        return [float(b) for b in B]
+
+    def engine_finalize(self):
+        if self.p["floating_intensities"] and self.ptycho is not None:
+            self.ptycho.runtime["float_intens"] = {st.blk.label: self.be.to_numpy(st.fi) for st in self.states}
+        for st in self.states:
+            st.F = None

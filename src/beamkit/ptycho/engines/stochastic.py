@@ -1,0 +1,125 @@
+"""Stochastic engines ePIE and SDR: views updated one after another in a new random order.
+
+Each view update depends on the previous one, so these engines visit views sequentially
+(vectorised over modes and pixels). Per view, with ψ_old = P·O and ψ after the Fourier step::
+
+    O += (a_o + b_o)·P*·(ψ − ψ_old) / [(1 − a_o)·max Σ|P|² + a_o·Σ|P|²]
+    P += (a_p + b_p)·O*·(ψ − ψ_old) / [(1 − a_p)·max Σ|O|² + a_p·Σ|O|²]   (from probe_update_start)
+
+ePIE: a=0, b=1, c=1, a_o=a_p=0, b_o=``alpha`` (object step), b_p=``beta`` (probe step) as
+the parameter docs state (ptypy's code swaps the two; identical for alpha = beta).
+SDR: a=1−τ(1+σ), b=τ, c=1+σ, a_o=``beta_object``, a_p=``beta_probe``, b_o=b_p=0.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .base import BaseEngine
+from .kernels import fourier_projection
+
+__all__ = ["EPIE", "SDR", "StochasticEngine"]
+
+STOCH_DEFAULTS = dict(probe_center_tol=None, compute_log_likelihood=True, probe_update_start=0, clip_object=None,
+                      fourier_power_bound=None, fourier_relax_factor=None, position_refinement=False)
+
+
+class StochasticEngine(BaseEngine):
+    SUPPORTED_MODELS = ("Full", "Vanilla", "BlockFull", "BlockVanilla", "GradFull", "BlockGradFull")
+    DEFAULTS = STOCH_DEFAULTS
+    keep_exit = False
+
+    def coefficients(self):  # (a, b, c, a_o, b_o, a_p, b_p)
+        raise NotImplementedError  # pragma: no cover
+
+    def engine_prepare(self):
+        xp = self.xp
+        self.rng = np.random.default_rng(self.p.get("seed"))
+        for st in self.states:
+            st.pbound = self.pbound(st)
+            if self.keep_exit and (st.ex is None or st.ex.shape[0] != st.n):
+                from .kernels import exit_waves
+                st.ex = exit_waves(st.P, st.obj_views(), st.pidx, st.pm, st.om).astype(self.cdt)
+            st.corners = np.asarray(st.blk.views.corners)
+        del xp
+
+    def engine_iterate(self, num=1):
+        xp = self.xp
+        a, b, c, a_o, b_o, a_p, b_p = self.coefficients()
+        do_probe = self.curiter >= int(self.p["probe_update_start"])
+        glob = bool(self.p.get("object_norm_is_global", False)) and a_p == 0
+        want_ll = bool(self.p["compute_log_likelihood"])
+        errs = []
+        for i, st in enumerate(self.states):
+            ny, nx = st.P.shape[-2:]
+            pm, om = st.pm, st.om
+            err = np.zeros((st.n, 3))
+            r = st.blk.resample
+            Omax = float((xp.abs(st.O) ** 2).sum(axis=0).max()) if glob else None
+            for v in self.rng.permutation(st.n):     # sequential by construction
+                y, x = st.corners[v]
+                Ov = st.O[:, y:y + ny, x:x + nx]
+                Pv = st.P[int(st.blk.pods.probe_index[v])]
+                Pk, Ok = Pv[pm], Ov[om]
+                po = Pk * Ok
+                psi_old = st.ex[v] if self.keep_exit else po
+                F_po = st.blk.prop.fw(po[None], 1)
+                F_psi = st.blk.prop.fw(psi_old[None], 1) if self.keep_exit else F_po
+                dF, ef, ep, ee = fourier_projection(F_po, F_psi, st.fmag[v:v + 1], st.mask[v:v + 1], a, b, c,
+                                                    st.pbound, r, st.diff[v:v + 1], want_ll)
+                psi = psi_old + st.blk.prop.bw(dF, 1)[0]
+                if self.keep_exit:
+                    st.ex[v] = psi
+                err[v] = (float(ef[0]), float(ep[0]), float(ee[0]))
+                d = psi - po
+                # object step
+                pp = (Pk.real ** 2 + Pk.imag ** 2)
+                Ppow = xp.zeros((st.O.shape[0], ny, nx), pp.dtype)
+                for k, m in enumerate(om):
+                    Ppow[m] += pp[k]
+                dO = xp.zeros_like(Ov)
+                for k, m in enumerate(om):
+                    dO[m] += Pk[k].conj() * d[k]
+                den_o = (1 - a_o) * float(Ppow.sum(axis=0).max()) + a_o * Ppow
+                Ov = Ov + (a_o + b_o) * dO / xp.maximum(den_o, 1e-30)
+                st.O[:, y:y + ny, x:x + nx] = Ov
+                if do_probe:  # with the updated object, as ptypy does
+                    Ok = Ov[om]
+                    oo = (Ok.real ** 2 + Ok.imag ** 2)
+                    dP = xp.zeros_like(Pv)
+                    Opow = xp.zeros((Pv.shape[0], ny, nx), oo.dtype)
+                    for k, m in enumerate(pm):
+                        dP[m] += Ok[k].conj() * d[k]
+                        Opow[m] += oo[k]
+                    if glob:
+                        Omax = max(Omax, float(oo.max()))
+                    mx = Omax if glob else float(Opow.sum(axis=0).max())
+                    den_p = (1 - a_p) * mx + a_p * Opow
+                    st.P[int(st.blk.pods.probe_index[v])] = Pv + (a_p + b_p) * dP / xp.maximum(den_p, 1e-30)
+            if do_probe:
+                st.P = self.apply_probe_support(i, st.P)
+            st.O = self.clip_object(st.O)
+            self.center_probe(st)
+            st.err = err
+            errs.append(err)
+        return np.concatenate(errs).mean(axis=0) if errs else np.zeros(3)
+
+
+class EPIE(StochasticEngine):
+    """ePIE: object step ``alpha``, probe step ``beta`` (see module doc)."""
+
+    DEFAULTS = dict(STOCH_DEFAULTS, alpha=1.0, beta=1.0, object_norm_is_global=False)
+
+    def coefficients(self):
+        return 0.0, 1.0, 1.0, 0.0, float(self.p["alpha"]), 0.0, float(self.p["beta"])
+
+
+class SDR(StochasticEngine):
+    """Semi-implicit relaxed Douglas–Rachford (``sigma``, ``tau``, ``beta_object``, ``beta_probe``)."""
+
+    DEFAULTS = dict(STOCH_DEFAULTS, sigma=1.0, tau=1.0, beta_probe=0.1, beta_object=0.9)
+    keep_exit = True
+    SUPPORTED_MODELS = ("Full", "Vanilla", "BlockFull", "BlockVanilla")
+
+    def coefficients(self):
+        s, t = float(self.p["sigma"]), float(self.p["tau"])
+        return 1 - t * (1 + s), t, 1 + s, float(self.p["beta_object"]), 0.0, float(self.p["beta_probe"]), 0.0
