@@ -76,7 +76,7 @@ def register(cls):
 
 def make_scan(pars=None, **kwargs):
     """A data source chosen by ``pars.name`` (default 'PtyScan'); unknown names list the known ones."""
-    from . import moonflower, ptyd  # noqa: F401  (registration)
+    from . import moonflower, ptyd, simscan  # noqa: F401  (registration)
     pars = Param() if pars is None else pars
     name = (pars.get("name") if hasattr(pars, "get") else None) or kwargs.get("name") or "PtyScan"
     if name not in SCANS:

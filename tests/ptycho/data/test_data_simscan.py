@@ -1,0 +1,114 @@
+"""SimScan and its pure functions (xy patterns, illumination, sample)."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from beamkit.errors import ParameterError
+from beamkit.ptycho.data import SimScan, make_scan
+from beamkit.ptycho.data import illumination as ill
+from beamkit.ptycho.data import sample as sam
+from beamkit.ptycho.data import xy
+from beamkit.ptycho.utils import Param
+
+
+def _sim(**kw):
+    p = Param(name="SimScan", shape=32, add_poisson_noise=False, pos_noise=0.0)
+    p.xy = Param(model="raster", spacing=0.5e-6, steps=4)
+    p.illumination = Param(photons=1e6, aperture=Param(form="circ", size=1.2e-6))
+    p.update(kw, in_place_depth=9)
+    np.random.seed(1)
+    s = make_scan(p)
+    s.initialize()
+    return s, s.auto(1000)
+
+
+def test_xy_patterns():
+    r = xy.from_pars(dict(model="raster", spacing=1e-6, steps=3))
+    assert r.shape == (9, 2) and np.allclose(r.mean(0), 0) and np.isclose(np.diff(np.unique(r[:, 0]))[0], 1e-6)
+    ro = xy.from_pars(dict(model="round", spacing=1e-6, extent=4e-6))
+    assert np.abs(ro).max() <= 2e-6 + 1e-18 and len(ro) == 1 + 5 + 10      # shells 1 and 2 fit
+    sp = xy.from_pars(dict(model="spiral", spacing=1e-6, extent=6e-6))
+    d = np.sqrt(((sp[:, None] - sp[None]) ** 2).sum(-1)) + np.eye(len(sp))
+    assert d.min() > 0.5e-6 and np.abs(sp).max() <= 3e-6
+    j = xy.from_pars(dict(model="raster", spacing=1e-6, steps=3, jitter=1e-7, count=5, offset=1e-6))
+    assert j.shape == (5, 2) and 0 < np.abs(j - (r[:5] + 1e-6)).max() <= 0.5e-7
+    with pytest.raises(ParameterError, match="xy.model"):
+        xy.from_pars(dict(model="zigzag"))
+
+
+def test_aperture_and_focus():
+    shape, ps = (128, 128), 1e-8
+    a = ill.aperture(shape, ps, form="circ", size=0.8e-6, edge=1)
+    assert abs(np.abs(a).sum() - np.pi * 40 ** 2) < 0.02 * np.pi * 40 ** 2
+    b = ill.aperture(shape, ps, form="circ", size=0.8e-6, edge=1, central_stop=0.5)
+    assert abs(np.abs(b).sum() - 0.75 * np.pi * 40 ** 2) < 0.03 * np.pi * 40 ** 2
+    r = ill.aperture(shape, ps, form="rect", size=(0.4e-6, 0.8e-6), edge=1)
+    assert abs(np.abs(r).sum() - 40 * 80) < 0.03 * 3200
+    d = ill.aperture(shape, ps, form="circ", size=0.8e-6, diffuser=(1.0, 2.0), rng=np.random.default_rng(0))
+    assert np.std(np.angle(d[np.abs(d) > 0.9])) > 0.5
+    lam = 1.5e-10
+    P = ill.make_probe(shape, 20e-9, lam, dict(form="circ"), dict(focussed=0.1, spot_size=200e-9), photons=1e6)
+    assert (np.abs(P) ** 2).sum() == pytest.approx(1e6)
+    prof = np.abs(P[64]) ** 2
+    fwhm = (prof > prof.max() / 2).sum() * 20e-9
+    assert 60e-9 <= fwhm <= 120e-9     # Airy FWHM = 0.42 * first-zero diameter (200 nm) = 84 nm, 20 nm pixels
+    Q = ill.make_probe(shape, 20e-9, lam, dict(form="circ"), dict(focussed=0.1, spot_size=200e-9, parallel=5e-4),
+                       photons=1e6)
+    assert (np.abs(Q) ** 2).sum() == pytest.approx(1e6, rel=1e-6) and np.abs(Q).max() < np.abs(P).max()
+
+
+def test_nearfield_is_unitary_and_reverses():
+    rng = np.random.default_rng(0)
+    f = rng.standard_normal((64, 64)) + 1j * rng.standard_normal((64, 64))
+    g = ill.nearfield(f, 1e-3, 1e-10, 1e-7)
+    assert np.linalg.norm(g) == pytest.approx(np.linalg.norm(f), rel=1e-9)
+    np.testing.assert_allclose(ill.nearfield(g, -1e-3, 1e-10, 1e-7), f, atol=1e-9)
+
+
+def test_refractive_index_and_transmission():
+    pytest.importorskip("periodictable")
+    d, b = sam.refractive_index("Si3N4", 3.44, 7.2)
+    assert 1.2e-5 < d < 1.6e-5 and 1e-7 < b < 5e-7            # tabulated values ~1.39e-5, 2.6e-7
+    lam = 1.23984193e-9 / 7.2
+    t = sam.transmission(np.ones(3), 1e-6, d, b, lam)
+    assert np.angle(t[0]) == pytest.approx(-2 * np.pi / lam * d * 1e-6)
+    with pytest.raises(ParameterError, match="formula"):
+        sam.refractive_index("Xq9", 1.0, 7.2)
+    o = sam.make_object((40, 40), "flower", process=dict(formula="Au", density=19.3, thickness=1e-7),
+                        lam=lam, energy_kev=7.2)
+    assert o.shape == (40, 40) and np.abs(o).max() <= 1 and np.angle(o).min() < -0.05
+
+
+def test_simscan_geometry_and_noise_free_scale():
+    s, c = _sim()
+    assert len(c["iterable"]) == 16 and c["data"].shape == (16, 32, 32)
+    # no noise, no psf: every frame carries the photons let through by the object (fill 1)
+    np.testing.assert_allclose(c["data"].sum((1, 2)), 1e6, rtol=1e-4)
+    np.testing.assert_allclose(c["positions"], s.true_positions, atol=0)
+    res = 1.23984193e-9 / 7.2 * 7.19 / (32 * 172e-6)
+    np.testing.assert_allclose(c["common"]["resolution"], res)
+
+
+def test_simscan_noise_psf_drift_detector_frame_size():
+    s, c = _sim(pos_noise=1e-8, pos_drift=[1e-9, 0.0], psf=2.0, add_poisson_noise=True, frame_size=16)
+    dev = c["positions"] - s.true_positions
+    k = np.arange(16)
+    assert np.abs(dev[:, 1]).max() <= 1e-8 and np.abs(dev[:, 1]).max() > 2e-9
+    assert np.abs(dev[:, 0] - k * 1e-9).max() <= 1e-8
+    assert c["data"].shape == (16, 16, 16) and np.all(c["data"] == np.round(c["data"]))
+    assert c["common"]["center"].tolist() == [8.0, 8.0]
+    _, c2 = _sim(detector=Param(full_well=1000, shot_noise=False))
+    assert c2["data"].max() == 1000
+    with pytest.raises(ParameterError, match="detector"):
+        _sim(detector="CAMERA_X")
+
+
+def test_simscan_probe_modes_from_diversity():
+    s, c = _sim(illumination=Param(diversity=Param(power=[0.2, 0.1], noise=(0.3, 0.5))))
+    assert s.probe.shape == (3, 32, 32)
+    pw = (np.abs(s.probe) ** 2).sum((1, 2))
+    np.testing.assert_allclose(pw[1:] / pw[0], [0.2, 0.1], rtol=1e-6)
+    ov = np.vdot(s.probe[0], s.probe[1]) / np.sqrt(pw[0] * pw[1])
+    assert abs(ov) < 1e-9
+    assert isinstance(s, SimScan)
