@@ -1,0 +1,121 @@
+"""CW (and TOF) pattern simulation against GSAS-II's own outputs (notes §13.3), plus exports."""
+from __future__ import annotations
+
+import csv
+
+import numpy as np
+import pytest
+
+import beamkit.powder as G2sc
+from beamkit.powder.readers import read_powder
+from conftest import shared_file
+
+GD = ("gsas2-data",)
+
+
+def _csv_table(path, header0):
+    rows = list(csv.reader(open(path)))
+    i = next(k for k, r in enumerate(rows) if r and r[0] == header0)
+    return rows[:i], np.array([[float(v) for v in r] for r in rows[i + 1:] if r], float)
+
+
+@pytest.fixture(scope="module")
+def cw_sim(tmp_path_factory):
+    d = tmp_path_factory.mktemp("sim")
+    gpx = G2sc.G2Project(newgpx=str(d / "PbSO4sim.gpx"))
+    gpx.add_phase(str(shared_file(*GD, "PythonScript", "data", "PbSO4-Wyckoff.cif")), phasename="PbSO4",
+                  fmthint="CIF")
+    gpx.add_simulated_powder_histogram("PbSO4 simulation",
+                                       str(shared_file(*GD, "PythonScript", "data", "inst_d1a.prm")),
+                                       5., 120., Npoints=1000, phases=gpx.phases(), scale=500000.)
+    gpx.do_refinements()
+    return gpx, d
+
+
+def test_cw_ycalc_matches_gsas2(cw_sim):
+    gpx, _ = cw_sim
+    h = gpx.histogram(0)
+    x, yc = h.getdata("x"), h.getdata("ycalc")
+    _, ref = _csv_table(shared_file(*GD, "reference", "sim", "PbSO4data.csv"), "x")
+    assert x.size == 1000 and x[1] - x[0] == pytest.approx(0.1151151, abs=1e-7)
+    np.testing.assert_allclose(x, ref[:, 0], atol=5e-4)                  # CSV rounding of x
+    assert np.abs(yc - ref[:, 3]).max() <= 1e-3 * ref[:, 3].max()
+    assert yc.max() == pytest.approx(28389.92, rel=1e-3) and x[yc.argmax()] == pytest.approx(54.960, abs=1e-3)
+    assert yc.sum() == pytest.approx(1925449.55, rel=1e-3)
+    assert h.SampleParameters["Scale"][0] == 500000.0 and h.SampleParameters["Type"] == "Debye-Scherrer"
+
+
+def test_cw_reflections_match_gsas2(cw_sim, tmp_path):
+    gpx, _ = cw_sim
+    h = gpx.histogram(0)
+    fn = h.Export(str(tmp_path / "PbSO4refl"), ".csv", "refl")
+    _, ours = _csv_table(fn, "h")
+    _, ref = _csv_table(shared_file(*GD, "reference", "sim", "PbSO4refl.csv"), "h")
+    assert len(ours) == len(ref) == 139
+    np.testing.assert_array_equal(ours[:, :3], ref[:, :3])
+    rl = h.reflections()["PbSO4"]["RefList"]
+    np.testing.assert_allclose(rl[:, 4], ref[:, 3], atol=5e-6 + 1e-6)   # d (CSV has 5 decimals)
+    np.testing.assert_allclose(rl[:, 5], ref[:, 4], atol=5e-6 + 1e-4)   # 2θ
+    np.testing.assert_allclose(ours[:, 11], ref[:, 11], rtol=1e-3, atol=5e-6)  # FWHM
+    np.testing.assert_allclose(ours[:, 9:11], ref[:, 9:11], atol=1e-5)  # sig, gam in degrees
+    np.testing.assert_allclose(rl[:, 9], ref[:, 6], rtol=1e-3, atol=5e-4)  # Fc², 3 decimals in the CSV
+    np.testing.assert_array_equal(ours[:, 8], ref[:, 8])                   # mult
+    assert set(np.round(ours[:, 7])) <= {0.0, 180.0}
+
+
+def test_exports_roundtrip(cw_sim, tmp_path):
+    gpx, _ = cw_sim
+    h = gpx.histogram(0)
+    # a root containing '.' is kept whole (GSAS-II quirk 8a fixed)
+    fn = h.Export(str(tmp_path / "PWDR_PbSO4.XRA_x"), ".xye", "xye")
+    assert fn.endswith("PWDR_PbSO4.XRA_x.xye")
+    b = read_powder(fn)[0]
+    np.testing.assert_allclose(b.x, h.getdata("x"), atol=1e-6)
+    np.testing.assert_allclose(b.y, h.getdata("yobs"), atol=1e-6)
+    hc = h.Export(str(tmp_path / "d"), "csv", "hist")
+    head, tab = _csv_table(hc, "x")
+    assert head[0] == ["Histogram", "PWDR PbSO4 simulation"] and ["Instparm: Type", "PNC"] in head
+    np.testing.assert_allclose(tab[:, 3], h.getdata("ycalc"), rtol=1e-5)
+    _, ref = _csv_table(shared_file(*GD, "reference", "sim", "PbSO4data.csv"), "x")
+    np.testing.assert_allclose(tab[:, 5], ref[:, 5], rtol=1e-5)           # Q
+    fx = h.Export(str(tmp_path / "d"), ".fxye", "fxye")
+    b2 = read_powder(fx, fmthint="GSAS powder")[0]
+    np.testing.assert_allclose(b2.x, h.getdata("x"), atol=1e-5)
+    cif = gpx.phase(0).export_CIF(str(tmp_path / "p.cif"))
+    g2 = G2sc.G2Project(newgpx=str(tmp_path / "q.gpx"))
+    p2 = g2.add_phase(cif)
+    assert p2.get_cell() == pytest.approx(gpx.phase(0).get_cell())
+    np.testing.assert_allclose([a.coordinates for a in p2.atoms()], [a.coordinates for a in gpx.phase(0).atoms()],
+                               atol=1e-5)
+    ip = h.SaveProfile(str(tmp_path / "s.instprm"))
+    from beamkit.powder.readers import read_instrument
+    assert read_instrument(ip)["inst"]["U"] == 354.031
+
+
+def test_residuals_and_noise(cw_sim):
+    gpx, _ = cw_sim
+    h = gpx.histogram(0)
+    r = h.residuals
+    assert r["Nobs"] == 1000 and 0 < r["wR"] < 100 and h.get_wR() == r["wR"]
+    yo, yc = h.getdata("yobs"), h.getdata("ycalc")
+    assert np.all(yo >= 0) and not np.allclose(yo, yc)
+    assert gpx.data["Covariance"]["data"]["Rvals"]["Nobs"] == 1000
+    # noise-free simulation: y_obs = y_calc, wR = 0
+    g = G2sc.G2Project(newgpx=None)
+    g.add_phase(str(shared_file(*GD, "PythonScript", "data", "PbSO4-Wyckoff.cif")))
+    hh = g.add_simulated_powder_histogram("s", str(shared_file(*GD, "PythonScript", "data", "inst_d1a.prm")),
+                                          10., 60., Tstep=0.05, phases="all", noise_seed=False)
+    g.do_refinements([{}])
+    assert hh.getdata("x").size == 1001 and hh.get_wR() == pytest.approx(0, abs=1e-9)
+
+
+def test_reflections_of_measured_data():
+    g = G2sc.G2Project(newgpx=None)
+    g.add_phase(str(shared_file(*GD, "PythonScript", "data", "PbSO4-Wyckoff.cif")), phasename="PbSO4")
+    h = g.add_powder_histogram(str(shared_file(*GD, "PythonScript", "data", "PBSO4.XRA")),
+                               str(shared_file(*GD, "PythonScript", "data", "INST_XRY.PRM")), phases="all")
+    g.do_refinements([{}])
+    assert h.residuals["Nobs"] == 6000
+    rl = h.reflections()["PbSO4"]["RefList"]
+    assert rl.shape[1] == 15 and np.all(np.diff(rl[:, 4]) <= 1e-12)
+    assert np.isfinite(h.getdata("ycalc")).all() and h.getdata("ycalc").max() > 0
