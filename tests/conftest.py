@@ -1,4 +1,7 @@
-"""Shared fixtures: the ../shared reference folder, skipped cleanly when absent."""
+"""Shared fixtures: the ../shared reference folder, skipped cleanly when absent.
+
+Helpers for test modules live in ``tests/shared_data.py`` (``from shared_data import shared_file``).
+"""
 from __future__ import annotations
 
 import os
@@ -6,8 +9,7 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
-SHARED = Path(os.environ.get("BEAMKIT_SHARED", ROOT.parent / "shared")).resolve()
+from shared_data import ROOT, SHARED, shared_file  # noqa: F401  (re-exported for old imports)
 
 os.environ.setdefault("MPLBACKEND", "Agg")
 
@@ -18,11 +20,3 @@ def shared() -> Path:
     if not SHARED.is_dir():
         pytest.skip(f"reference folder {SHARED} is absent (tests read ../shared at run time)")
     return SHARED
-
-
-def shared_file(*parts) -> Path:
-    """Path of a file under ../shared; skip the calling test when it is absent."""
-    p = SHARED.joinpath(*parts)
-    if not p.exists():
-        pytest.skip(f"reference file {p} is absent")
-    return p

@@ -15,7 +15,7 @@ import pytest
 
 from beamkit.core.params import DescriptorTree, Param
 from beamkit.errors import ParameterError
-from conftest import shared_file
+from shared_data import shared_file
 
 _ENTRY = re.compile(r"^\.\. py:data:: (\S+) \((.*)\)\s*$")
 _SUFFIX = re.compile(r"^(?P<v>.*?) \((?:>(?P<lo>[^,<)]+))?(?:,\s*)?(?:<(?P<up>[^)]+))?\)$")

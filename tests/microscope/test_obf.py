@@ -12,7 +12,7 @@ from beamkit.microscope import File, Stack
 from beamkit.microscope import obf_format as fmt
 from beamkit.microscope import oprop
 
-from conftest import shared_file
+from shared_data import shared_file
 
 MSR_EXPECTED = [  # name, sum, mean, std, masked mean, masked std, min, max, d[0,0,0,0], d[0,0,199,199], d[0,0,10,20]
     ("Data000 [Cut]", 9509488, 237.7372, 206.84417053946675, 699.109640831758, 283.83133548694525, 29, 3128, 177, 738, 680),

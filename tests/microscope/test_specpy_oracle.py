@@ -4,7 +4,7 @@ import pytest
 
 from beamkit.microscope import File, Stack
 
-from conftest import shared_file
+from shared_data import shared_file
 
 sp = pytest.importorskip("specpy")
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from conftest import shared_file
+from shared_data import shared_file
 from beamkit.core.table import Table
 from beamkit.reflections import MaskCode, ShoeboxColumn, flex
 from beamkit.reflections import cli, demo

@@ -6,7 +6,7 @@ import json
 import numpy as np
 import pytest
 
-from conftest import shared_file
+from shared_data import shared_file
 from beamkit.errors import FormatError
 from beamkit.reflections import ExperimentListFactory, flex, read_expt
 

@@ -7,7 +7,7 @@ import msgpack
 import numpy as np
 import pytest
 
-from conftest import shared_file
+from shared_data import shared_file
 from beamkit.errors import FormatError, ParameterError
 from beamkit.reflections import MaskCode, ShoeboxColumn, flex
 from beamkit.reflections.io_refl import unpack_msgpack

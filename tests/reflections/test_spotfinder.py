@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from conftest import shared_file
+from shared_data import shared_file
 from beamkit.errors import FormatError, ParameterError
 from beamkit.reflections import MaskCode, flex
 from beamkit.reflections.simulate import simulate_still

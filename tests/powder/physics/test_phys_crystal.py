@@ -5,7 +5,7 @@ import pytest
 from beamkit.errors import FormatError, ParameterError
 from beamkit.powder import crystal as cr
 from beamkit.powder import scattering as sc
-from conftest import shared_file
+from shared_data import shared_file
 
 CIF = ("gsas2-data", "PythonScript", "data", "PbSO4-Wyckoff.cif")
 

@@ -6,7 +6,7 @@ from beamkit.powder import crystal as cr
 from beamkit.powder import profile_cw as pc
 from beamkit.powder import scattering as sc
 from beamkit.powder import structure_factor as sf
-from conftest import shared_file
+from shared_data import shared_file
 
 CIF = ("gsas2-data", "PythonScript", "data", "PbSO4-Wyckoff.cif")
 

@@ -10,7 +10,7 @@ import pytest
 import beamkit.powder as G2sc
 from beamkit.errors import FormatError, ParameterError
 from beamkit.powder.io_project import load_project, save_project
-from conftest import shared_file
+from shared_data import shared_file
 
 GD = ("gsas2-data",)
 

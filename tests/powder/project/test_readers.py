@@ -6,7 +6,7 @@ import pytest
 
 from beamkit.errors import FormatError
 from beamkit.powder.readers import read_instrument, read_powder
-from conftest import shared_file
+from shared_data import shared_file
 
 GD = ("gsas2-data",)
 

@@ -8,7 +8,7 @@ import pytest
 
 import beamkit.powder as G2sc
 from beamkit.powder.readers import read_powder
-from conftest import shared_file
+from shared_data import shared_file
 
 GD = ("gsas2-data",)
 
