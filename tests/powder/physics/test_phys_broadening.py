@@ -1,0 +1,138 @@
+"""broadening.py and corrections.py: GSAS-II's sample broadening, positions, LP factors, derivatives."""
+import numpy as np
+import pytest
+
+from beamkit.errors import ParameterError
+from beamkit.powder import broadening as br
+from beamkit.powder import corrections as co
+from beamkit.powder import crystal as cr
+
+
+def test_cw_defaults_reproduce_gsas_row_101():
+    # notes §4.2: λ 1.909, reflection 101 at 20.44134°, size 1 µm, mustrain 1000, mx 1
+    A = cr.cell_to_A([8.48, 5.398, 6.958, 90, 90, 90])
+    Ks, Km = br.cw_factors(20.44134, 1.909)
+    sig, gam = br.sample_sig_gam([[1, 0, 1]], A, Ks, Km, {"type": "isotropic", "i": 1.0, "mx": 1.0},
+                                 {"type": "isotropic", "i": 1000.0, "mx": 1.0})
+    assert sig[0] == 0.0
+    assert gam[0] == pytest.approx(1.1114 + 1.0330, abs=2e-4)
+    t = np.tan(np.radians(20.44134 / 2))
+    sig_inst = 354.031 * t * t - 760.404 * t + 651.592
+    assert sig_inst == pytest.approx(526.0, abs=0.05)
+
+
+def test_tof_defaults_reproduce_gsas_row_214():
+    # notes §5: d = 1.542247 Å, difC 22600.2479192 -> gam = Sgam + Mgam = 40.2307 µs
+    Ks, Km = br.tof_factors(1.542247, 22600.2479192)
+    A = cr.cell_to_A([8.48, 5.398, 6.958, 90, 90, 90])
+    sig, gam = br.sample_sig_gam([[2, 1, 4]], A, Ks, Km, {"i": 1.0}, {"i": 1000.0})
+    assert gam[0] == pytest.approx(40.2307, abs=2e-4)
+
+
+def test_uniaxial_limits():
+    A = cr.cell_to_A([5, 5, 8, 90, 90, 120])
+    H = [[0, 0, 2], [1, 0, 0]]
+    sig, gam = br.sample_sig_gam(H, A, 1.0, 1.0, {"type": "uniaxial", "i": 2.0, "a": 0.5, "axis": [0, 0, 1]},
+                                 {"type": "uniaxial", "i": 100.0, "a": 300.0, "axis": [0, 0, 1]})
+    np.testing.assert_allclose(gam, [1 / 0.5 + 300.0, 1 / 2.0 + 100.0])
+
+
+def test_ellipsoid_isotropic_limit_and_generalized_cubic():
+    A = cr.cell_to_A([4, 4, 4, 90, 90, 90])
+    H = [[1, 0, 0], [1, 1, 1], [1, 2, 3]]
+    s1, g1 = br.sample_sig_gam(H, A, 1.0, 1.0, {"type": "ellipsoidal", "S": [2, 2, 2, 0, 0, 0]}, {"i": 0.0})
+    np.testing.assert_allclose(g1, 0.5)
+    # cubic generalized with S400 = μ², S220 = 2μ² is isotropic: μ_eff = d²·|h|²·μ = μ·a²
+    mu = 700.0
+    s2, g2 = br.sample_sig_gam(H, A, 1.0, 1.0, {"i": 1e12}, {"type": "generalized", "S": [mu ** 2, 2 * mu ** 2]},
+                               laue="m-3m")
+    np.testing.assert_allclose(g2, mu * 16.0, rtol=1e-9)      # d² = a²/|h|²: Stephens units per Å²
+    assert br.mustrain_names("mmm") == ["S400", "S040", "S004", "S220", "S202", "S022"]
+    with pytest.raises(ParameterError):
+        br.sample_sig_gam(H, A, 1.0, 1.0, {"i": 1.0}, {"type": "generalized", "S": [1.0]}, laue="m-3m")
+    with pytest.raises(ParameterError):
+        br.sample_sig_gam(H, A, 1.0, 1.0, {"i": -1.0}, {"i": 1.0})
+
+
+@pytest.mark.parametrize("size,mustrain,laue", [
+    ({"type": "isotropic", "i": 0.7, "mx": 0.6}, {"type": "isotropic", "i": 1500.0, "mx": 0.3}, "mmm"),
+    ({"type": "uniaxial", "i": 0.7, "a": 1.9, "axis": [0, 1, 0], "mx": 0.4},
+     {"type": "uniaxial", "i": 1500.0, "a": 900.0, "axis": [0, 1, 0], "mx": 0.8}, "mmm"),
+    ({"type": "ellipsoidal", "S": [0.7, 0.9, 1.3, 0.1, -0.05, 0.02], "mx": 0.5},
+     {"type": "generalized", "S": [1e6, 2e6, 1.5e6, 3e5, 2e5, 1e5], "mx": 0.5}, "mmm"),
+])
+def test_broadening_derivatives(size, mustrain, laue):
+    A = cr.cell_to_A([8.48, 5.398, 6.958, 90, 90, 90])
+    H = np.array([[1, 0, 1], [0, 2, 0], [2, 1, 3], [3, 1, 1]])
+    tth = co.bragg_tth(cr.d_spacing(H, A), 1.5)
+    Ks, Km = br.cw_factors(tth, 1.5)
+    sig, gam, D = br.sample_sig_gam(H, A, Ks, Km, size, mustrain, laue, derivs=True)
+    for key, (ds, dg) in D.items():
+        model, sub = (size, key[5:]) if key.startswith("Size") else (mustrain, key[9:])
+        p = "S" if sub == "S" else sub
+        vals = np.atleast_1d(np.asarray(model.get(p, 1.0 if p != "mx" else 1.0), float))
+        for j in range(vals.size):
+            e = 1e-6 * max(1.0, abs(vals[j]))
+            out = []
+            for sgn in (1, -1):
+                v = vals.copy()
+                v[j] += sgn * e
+                m2 = dict(model, **{p: (v if vals.size > 1 else v[0])})
+                args = (m2, mustrain) if model is size else (size, m2)
+                out.append(br.sample_sig_gam(H, A, Ks, Km, *args, laue))
+            nsig = (out[0][0] - out[1][0]) / (2 * e)
+            ngam = (out[0][1] - out[1][1]) / (2 * e)
+            gs = ds[:, j] if ds.ndim == 2 else ds
+            gg = dg[:, j] if dg.ndim == 2 else dg
+            np.testing.assert_allclose(gs, nsig, rtol=1e-5, atol=1e-8 * max(1, np.abs(nsig).max()), err_msg=key)
+            np.testing.assert_allclose(gg, ngam, rtol=1e-5, atol=1e-8 * max(1, np.abs(ngam).max()), err_msg=key)
+
+
+def test_positions_and_derivatives():
+    d = np.array([5.37902856, 2.0, 1.2])
+    lam = 1.909
+    pos = co.cw_position(d, lam, -0.001)
+    assert pos[0] == pytest.approx(20.44134, abs=1e-5)          # GSAS-II PbSO4refl.csv row 101
+    for bb, kw in [(True, dict(shift=76.0, transparency=0.3)), (False, dict(displace_x=1500.0, displace_y=50.0))]:
+        p, D = co.cw_position(d, lam, 0.01, bragg_brentano=bb, radius=650.0, derivs=True, **kw)
+        for key, arg in [("Shift", "shift"), ("Transparency", "transparency"), ("DisplaceX", "displace_x"),
+                         ("DisplaceY", "displace_y")]:
+            if key not in D:
+                continue
+            hi = co.cw_position(d, lam, 0.01, bragg_brentano=bb, radius=650.0, **dict(kw, **{arg: kw[arg] + 1e-3}))
+            lo = co.cw_position(d, lam, 0.01, bragg_brentano=bb, radius=650.0, **dict(kw, **{arg: kw[arg] - 1e-3}))
+            np.testing.assert_allclose(D[key], (hi - lo) / 2e-3, rtol=1e-6)
+        e = 1e-7
+        r = 1 / d ** 2
+        hi = co.cw_position(1 / np.sqrt(r + e), lam, 0.01, bragg_brentano=bb, radius=650.0, **kw)
+        lo = co.cw_position(1 / np.sqrt(r - e), lam, 0.01, bragg_brentano=bb, radius=650.0, **kw)
+        np.testing.assert_allclose(D["rdsq"], (hi - lo) / (2 * e), rtol=1e-5)
+        hi = co.cw_position(d, lam + e, 0.01, bragg_brentano=bb, radius=650.0, **kw)
+        lo = co.cw_position(d, lam - e, 0.01, bragg_brentano=bb, radius=650.0, **kw)
+        np.testing.assert_allclose(D["Lam"], (hi - lo) / (2 * e), rtol=1e-5)
+    p2, dp2 = co.ka2_position(np.array([30.0]), 1.5405, 1.5443, derivs=True)
+    assert p2[0] == pytest.approx(30.0 + 360 * 0.0038 / (np.pi * 1.5405) * np.tan(np.radians(15)))
+    with pytest.raises(ParameterError):
+        co.cw_position(d, lam, radius=0.0)
+
+
+def test_tof_position_matches_gsas_row_214():
+    d = cr.d_spacing([[2, 1, 4]], cr.cell_to_A([8.48, 5.398, 6.958, 90, 90, 90]))[0]
+    assert d == pytest.approx(1.542247, abs=1e-6)
+    tof, D = co.tof_position(d, 22600.2479192, -0.900917699636, 2.62346571719, -8.51764244829, derivs=True)
+    assert tof == pytest.approx(34846.214, abs=2e-3)
+    e = 1e-7
+    assert D["d"] == pytest.approx((co.tof_position(d + e, 22600.2479192, -0.9009, 2.6234)
+                                    - co.tof_position(d - e, 22600.2479192, -0.9009, 2.6234)) / (2 * e), rel=1e-4)
+
+
+def test_lorentz_polarization():
+    assert co.lorentz_cw(90.0) == pytest.approx(1 / (2 * 0.5 * np.sqrt(0.5)))
+    assert co.polarization(0.5, 90.0) == pytest.approx(0.5)
+    assert co.polarization(0.7, 0.0) == pytest.approx(1.0)
+    p, dP, dt = co.polarization(0.7, 40.0, derivs=True)
+    assert dP == pytest.approx((co.polarization(0.7 + 1e-6, 40.0) - co.polarization(0.7 - 1e-6, 40.0)) / 2e-6)
+    assert dt == pytest.approx((co.polarization(0.7, 40.0 + 1e-6) - co.polarization(0.7, 40.0 - 1e-6)) / 2e-6,
+                               rel=1e-6)
+    assert co.lorentz_tof(2.0, 90.0) == pytest.approx(np.sqrt(0.5) * 16)
+    assert co.debye_scherrer_geometry(None, False) and not co.debye_scherrer_geometry(None, True)
