@@ -14,7 +14,7 @@ import copy
 from . import params_decl as D
 from . import params_text as T
 
-__all__ = ["TREE", "entries", "defaults", "known", "SECTIONS"]
+__all__ = ["TREE", "entries", "defaults", "known", "ini_block", "SECTIONS"]
 
 SECTIONS = ("io", "scandata", "scan", "engine", "ptycho")
 _ROWS = {"io": D.ROWS_IO, "scandata": D.ROWS_SCANDATA, "scan": D.ROWS_SCAN,
@@ -99,6 +99,27 @@ def defaults(path: str):
         else:
             dict.__setitem__(node, leaf, _value(e))
     return root
+
+
+def ini_block(path: str) -> str:
+    """The entries below ``path`` as a ptypy-style ``Defaults:`` INI block (for class docstrings,
+    so that ``TREE.parse_doc`` on a user's subclass inherits them)."""
+    pre = path + "."
+    out = ["Defaults:", ""]
+    for e in _ENTRIES:
+        if not e["path"].startswith(pre):
+            continue
+        out.append("[%s]" % e["path"][len(pre):])
+        d = e["default"]
+        out.append("default = %s" % ("" if d == D.PARAM else repr(d)))
+        out.append("type = %s" % e["type"])
+        for k in ("lowlim", "uplim", "choices"):
+            if e[k] is not None:
+                out.append("%s = %r" % (k, e[k]))
+        out.append("userlevel = %d" % e["userlevel"])
+        out.append("help = %s" % e["help"])
+        out.append("")
+    return "\n".join(out)
 
 
 def _build():

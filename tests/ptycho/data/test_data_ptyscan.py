@@ -145,3 +145,47 @@ def test_errors():
         b.auto(2)
     with pytest.raises(ParameterError, match="rebin"):
         MyLoader(Param(shape=9, rebin=2, psize=75e-6)).auto(1)
+
+
+def test_user_loader_declared_with_parse_doc():
+    from beamkit.ptycho import params
+    from beamkit.ptycho.data import make_scan
+    tree = params._build()          # a private copy of TREE, so the global tree stays as ptypy's
+
+    @tree.parse_doc("scandata.StripeScan")
+    class StripeScan(PtyScan):
+        """Frames with one bright row.
+
+        Defaults:
+
+        [name]
+        default = 'StripeScan'
+        type = str
+        help = this loader
+
+        [row]
+        default = 3
+        type = int
+        lowlim = 0
+        help = the bright row (px)
+        """
+
+        def load_positions(self):
+            return np.zeros((5, 2))
+
+        def load(self, indices):
+            f = np.zeros((8, 8))
+            f[self.info.row] = 1
+            return {i: f for i in indices}, {}, {}
+
+    assert tree["scandata.StripeScan.psize"].default == 172e-6      # inherited PtyScan declarations
+    assert StripeScan.DEFAULT.row == 3 and StripeScan.DEFAULT.shape == 256
+    p = Param(scans=Param(s=Param(name="Full", data=Param(name="StripeScan", shape=8, row=5))))
+    tree.validate(p, root="ptycho")
+    with pytest.raises(ParameterError, match="row"):
+        tree.validate(Param(scans=Param(s=Param(name="Full", data=Param(name="StripeScan", row=-1)))),
+                      root="ptycho")
+    s = make_scan(p.scans.s.data)
+    s.initialize()
+    c = s.auto(10)
+    assert isinstance(s, StripeScan) and c["data"].shape == (5, 8, 8) and c["data"][0, 5].sum() == 8

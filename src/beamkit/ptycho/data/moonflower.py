@@ -20,7 +20,7 @@ from scipy import ndimage
 
 from ..params import defaults
 from .illumination import farfield_intensity
-from .ptyscan import PtyScan, register, wavelength, _pair
+from .ptyscan import PtyScan, register, with_defaults_doc, wavelength, _pair
 from .resources import flower_obj, moon_pr
 from .xy import moonflower_positions
 
@@ -119,3 +119,7 @@ class QuickScan(PtyScan):
         d = np.zeros((n,) + tuple(self._shape), np.int32)
         d[:, self._shape[0] // 2, self._shape[1] // 2] = 10 ** 7
         return d, self._pos[np.asarray(indices)], None
+
+
+with_defaults_doc(MoonFlowerScan, "scandata.MoonFlowerScan")
+with_defaults_doc(QuickScan, "scandata.QuickScan")

@@ -27,7 +27,7 @@ from ...core.files import atomic_path
 from ...errors import FormatError
 from ..params import defaults
 from .h5rw import read_node, stamp, write_node, write_tree
-from .ptyscan import PtyScan, register
+from .ptyscan import PtyScan, register, with_defaults_doc
 
 __all__ = ["PtydWriter", "PtydScan", "write_ptyd", "read_ptyd_meta"]
 
@@ -260,3 +260,6 @@ class PtydScan(PtyScan):
                 if has_w:
                     weights[sel[srt]] = g["weights"][rows[srt]]
         return data, self._positions[indices], weights
+
+
+with_defaults_doc(PtydScan, "scandata.PtydScan")

@@ -53,10 +53,10 @@ import numpy as np
 
 from ...errors import ParameterError
 from ...core.log import get_logger
-from ..params import defaults
+from ..params import defaults, ini_block
 from ..utils import Param
 
-__all__ = ["PtyScan", "WAIT", "EOS", "make_scan", "register", "SCANS", "wavelength",
+__all__ = ["PtyScan", "WAIT", "EOS", "make_scan", "register", "SCANS", "wavelength", "with_defaults_doc",
            "orient", "rebin_frames", "crop_pad_frames", "mass_center"]
 
 WAIT = "msgWAIT"
@@ -69,8 +69,15 @@ SCANS: dict = {}
 
 
 def register(cls):
-    """Class decorator: make ``cls`` available to :func:`make_scan` under its class name."""
+    """Class decorator: make ``cls`` available to :func:`make_scan` under its class name
+    (every subclass of PtyScan is registered on creation; this is for explicitness)."""
     SCANS[cls.__name__] = cls
+    return cls
+
+
+def with_defaults_doc(cls, path: str):
+    """Append the ``Defaults:`` block of ``path`` to ``cls.__doc__`` (read by ``TREE.parse_doc``)."""
+    cls.__doc__ = (cls.__doc__ or "").rstrip() + "\n\n" + ini_block(path) + "\n"
     return cls
 
 
@@ -169,8 +176,14 @@ class PtyScan:
 
     DEFAULT = defaults("scandata.PtyScan")
 
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        SCANS[cls.__name__] = cls
+
     def __init__(self, pars=None, **kwargs):
-        p = self.DEFAULT.copy(99)
+        p = PtyScan.DEFAULT.copy(99)
+        if type(self).DEFAULT is not PtyScan.DEFAULT:   # a subclass's own defaults override
+            p.update(type(self).DEFAULT, in_place_depth=99)
         if pars is not None:
             p.update(pars, in_place_depth=99)
         if kwargs:
@@ -416,3 +429,6 @@ class PtyScan:
             if c == WAIT:
                 raise ParameterError("min_frames", "a finite scan for auto_all()", "WAIT")
             out.append(c)
+
+
+with_defaults_doc(PtyScan, "scandata.PtyScan")

@@ -19,7 +19,7 @@ from ...errors import ParameterError
 from ..params import defaults
 from . import xy as xymod
 from .illumination import farfield_intensity, make_probe, nearfield, probe_modes
-from .ptyscan import PtyScan, _pair, register, wavelength
+from .ptyscan import PtyScan, _pair, register, wavelength, with_defaults_doc
 from .sample import make_object
 
 __all__ = ["SimScan", "DETECTORS", "detector_response"]
@@ -156,3 +156,6 @@ class SimScan(PtyScan):
             y0, x0 = (self._shape - self._frame_size) // 2
             I = I[:, y0:y0 + fy, x0:x0 + fx]
         return I, self.reported_positions[np.asarray(indices)], None
+
+
+with_defaults_doc(SimScan, "scandata.SimScan")
