@@ -44,9 +44,7 @@ def ShowVersions() -> str:
         lines.append(f"  beamkit     {version('beamkit')}")
     except Exception:  # pragma: no cover
         pass
-    text = "\n".join(lines)
-    print(text)
-    return text
+    return "\n".join(lines)
 
 
 def GenerateReflections(spcGrp, cell, Qmax=None, dmin=None, TTmax=None, wave=None):
