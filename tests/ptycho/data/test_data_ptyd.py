@@ -91,3 +91,45 @@ def test_bad_files(tmp_path):
         d.attrs["type"] = "pickle"
     with pytest.raises(FormatError, match="pickle"):
         read_tree(r)
+
+
+def test_resolved_parameters_do_not_override_file_meta(tmp_path):
+    from beamkit.ptycho.params import TREE
+    data = np.ones((3, 16, 16), np.float32)
+    path = write_ptyd(tmp_path / "m.ptyd", data, np.zeros((3, 2)),
+                      dict(psize=55e-6, distance=3.0, energy=12.0, center=(8.0, 8.0)))
+    p = TREE.resolve({"scans": {"a": {"name": "Full", "data": {"name": "PtydScan", "source": str(path)}}}},
+                     root="ptycho")
+    assert p.scans.a.data.shape == 256             # the schema default is filled in ...
+    s = make_scan(p.scans.a.data)
+    s.initialize()
+    c = s.auto(10)
+    assert c["data"].shape == (3, 16, 16)          # ... but the file's geometry wins
+    assert c["common"]["energy"] == 12.0 and c["common"]["distance"] == 3.0
+    s2 = PtydScan(Param(source=str(path), shape=8, energy=10.0))   # explicit values win
+    s2.initialize()
+    c2 = s2.auto(10)
+    assert c2["data"].shape == (3, 8, 8) and c2["common"]["energy"] == 10.0
+
+
+def test_h5rw_roundtrip(tmp_path):
+    from beamkit.ptycho.data.h5rw import stamp, write_tree
+    tree = {"a": 1, "b": 2.5, "c": "text", "d": None, "e": np.arange(6.0).reshape(2, 3), "f": [1, 2, 3],
+            "g": (1.0, 2.0), "h": ["x", 1], "i": Param(j=Param(k=True)), "l/m": 3, "n": 1 + 2j,
+            "o": np.float32(1.5)}
+    import h5py as h5
+    p = tmp_path / "t.h5"
+    with h5.File(p, "w") as f:
+        stamp(f)
+        write_tree(f, tree)
+        assert f["f"].attrs["type"] == "arraylist" and f["g"].attrs["type"] == "arraytuple"
+        assert f["h"].attrs["type"] == "list" and f["i"].attrs["type"] == "param"
+        assert f["l_SLASH_m"].attrs["escaped"] == "1" and f.attrs["h5rw_version"] == "0.1"
+    back = read_tree(p)
+    assert back["a"] == 1 and back["b"] == 2.5 and back["c"] == "text" and back["d"] is None
+    np.testing.assert_array_equal(back["e"], tree["e"])
+    assert back["f"] == [1, 2, 3] and back["g"] == (1.0, 2.0) and back["h"] == ["x", 1]
+    assert isinstance(back["i"], Param) and back["i"].j.k is True and back["l/m"] == 3 and back["n"] == 1 + 2j
+    with pytest.raises(TypeError):
+        with h5.File(tmp_path / "u.h5", "w") as f:
+            write_tree(f, {"x": object()})

@@ -169,6 +169,13 @@ def read_ptyd_meta(path) -> dict:
         return read_node(f["meta"], str(path))
 
 
+def _same(a, b) -> bool:
+    try:
+        return bool(np.all(np.asarray(a) == np.asarray(b))) and np.shape(a) == np.shape(b)
+    except (ValueError, TypeError):
+        return False
+
+
 def _open(path):
     try:
         return h5py.File(path, "r")
@@ -178,14 +185,18 @@ def _open(path):
 
 @register
 class PtydScan(PtyScan):
-    """Reads a ``.ptyd`` file (``source``; None or 'file' mean ``dfile``); geometry comes from the file's meta
-    unless given explicitly in the parameters."""
+    """Reads a ``.ptyd`` file (``source``; None or 'file' mean ``dfile``).  Geometry (shape, psize,
+    distance, energy, center) and the frame count come from the file's meta unless the
+    parameters give a value other than the schema default."""
 
     DEFAULT = defaults("scandata.PtydScan")
 
     def __init__(self, pars=None, **kwargs):
-        user = dict(pars or {})
-        user.update(kwargs)
+        given = dict(pars or {})
+        given.update(kwargs)
+        base = PtydScan.DEFAULT
+        # a value equal to the schema default counts as "not given" (resolved trees carry defaults)
+        user = {k: v for k, v in given.items() if k not in base or not _same(v, base[k])}
         super().__init__(pars, **kwargs)
         p = self.info
         src = p.get("source")

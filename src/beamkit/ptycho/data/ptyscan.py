@@ -188,8 +188,7 @@ class PtyScan:
             p.update(pars, in_place_depth=99)
         if kwargs:
             p.update(kwargs, in_place_depth=99)
-        if p.get("name") is None:
-            p["name"] = type(self).__name__
+        p["name"] = type(self).__name__   # the class that actually runs (QuickScan's default says otherwise)
         self.info = p
         self.p = p
         self.common = None
