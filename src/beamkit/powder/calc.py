@@ -78,6 +78,7 @@ def background_from_dict(bkg, x, inst=None):
 
 # ------------------------------------------------------------------ one phase
 def _phase_reflections(phase, hap, inst, sample, typ, xlo, xhi, x, limits):
+    from .broadening import cw_factors, tof_factors
     from .crystal import cell_to_A, dij_to_dA, generate_reflections, space_group, A_to_Gstar, laue_operators
     from .scattering import scattering_factors
     from .structure_factor import structure_factors
@@ -130,7 +131,7 @@ def _phase_reflections(phase, hap, inst, sample, typ, xlo, xhi, x, limits):
     if tof:
         pos = T.tof_positions(d, inst)
         sig, gam = T.tof_sig_gam(d, inst)
-        ssig, sgam = T.sample_broadening(hap, hkl, d, None, None, Gstar, difC=flat_inst(inst)["difC"])
+        ssig, sgam = _sample(hap, hkl, A, *tof_factors(d, flat_inst(inst)["difC"]), gen["SGData"])
         alp, bet = T.tof_alpha_beta(d, inst)
         lorentz = np.sin(np.radians(flat_inst(inst)["2-theta"] / 2.0)) * d ** 4
         icorr = scale * mult * Vst * lorentz * PO
@@ -138,7 +139,7 @@ def _phase_reflections(phase, hap, inst, sample, typ, xlo, xhi, x, limits):
     else:
         pos = T.cw_positions(d, inst, sample, layer_disp=float(hap.get("Layer Disp", [0.0])[0]))
         sig, gam = T.cw_sig_gam(pos, inst)
-        ssig, sgam = T.sample_broadening(hap, hkl, d, pos, wave, Gstar)
+        ssig, sgam = _sample(hap, hkl, A, *cw_factors(pos, wave), gen["SGData"])
         sig = np.maximum(sig + ssig, 0.001)
         gam = np.maximum(gam + sgam, 0.001)
         th = np.radians(pos / 2.0)
@@ -153,6 +154,15 @@ def _phase_reflections(phase, hap, inst, sample, typ, xlo, xhi, x, limits):
     cols.update(Fc2=Fc2, phase=phs, Icorr=icorr, Fo2=np.zeros(m), Prfo=np.ones(m), Trans=np.ones(m),
                 ExtP=np.zeros(m))
     return cols, sg
+
+
+def _sample(hap, hkl, A, Ks, Km, sgdata):
+    """Size and mustrain contributions (Ssig, Sgam) from the HAP 'Size'/'Mustrain' lists."""
+    from .broadening import sample_sig_gam
+    sz, mu = hap["Size"], hap["Mustrain"]
+    size = {"type": sz[0], "i": sz[1][0], "a": sz[1][1], "mx": sz[1][2], "axis": sz[3], "S": sz[4]}
+    must = {"type": mu[0], "i": mu[1][0], "a": mu[1][1], "mx": mu[1][2], "axis": mu[3], "S": mu[4]}
+    return sample_sig_gam(hkl, A, Ks, Km, size, must, laue=sgdata.get("SGLaue", "-1"))
 
 
 def _cw_profile(cols, shl):

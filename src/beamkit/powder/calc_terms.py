@@ -11,10 +11,7 @@ import numpy as np
 from .model import inst_value
 
 __all__ = ["cw_positions", "tof_positions", "tof_d_from_pos", "cw_sig_gam", "tof_sig_gam", "tof_alpha_beta",
-           "polarization", "sample_broadening", "march_dollase", "cos_angle_to_axis"]
-
-_LN2x8 = 8.0 * np.log(2.0)
-
+           "polarization", "march_dollase", "cos_angle_to_axis"]
 
 def _sval(sample, key, default=0.0):
     v = sample.get(key, default)
@@ -96,40 +93,6 @@ def cos_angle_to_axis(hkl, axis, Gstar, G):
     num = h @ Gstar @ a
     den = np.sqrt(np.einsum("ni,ij,nj->n", h, Gstar, h) * (a @ Gstar @ a))
     return np.clip(num / np.where(den > 0, den, 1.0), -1.0, 1.0)
-
-
-def sample_broadening(hap, hkl, d, tth_or_none, wave, Gstar, difC=None):
-    """(Ssig, Sgam) added to sig/gam from size and mustrain (isotropic or uniaxial), with LG mixing.
-
-    CW: Sgam in centideg (needs 2θ, wavelength); TOF: µs (needs difC).
-    """
-    size, mstr = hap["Size"], hap["Mustrain"]
-
-    def eff(model, vals, axis):
-        if model == "isotropic":
-            return np.full(len(d), float(vals[0]))
-        if model == "uniaxial":
-            cp = cos_angle_to_axis(hkl, axis, Gstar, None)
-            sp = np.sqrt(1 - cp ** 2)
-            si, sa = float(vals[0]), float(vals[1])
-            return si * sa / np.sqrt((si * cp) ** 2 + (sa * sp) ** 2)
-        from ..errors import ParameterError
-        raise ParameterError("Size/Mustrain type", "'isotropic' or 'uniaxial' (others need the physics module)",
-                             model)
-
-    s_eff = eff(size[0], size[1], size[3])
-    m_eff = eff(mstr[0], mstr[1], mstr[3])
-    if difC is None:
-        th = np.radians(np.asarray(tth_or_none, float) / 2)
-        Sg = 1.8 * wave / (np.pi * s_eff * np.cos(th))
-        Mg = 0.018 * m_eff * np.tan(th) / np.pi
-    else:
-        Sg = 1e-4 * difC * np.asarray(d, float) ** 2 / s_eff
-        Mg = 1e-6 * difC * np.asarray(d, float) * m_eff
-    mxs, mxm = float(size[1][2]), float(mstr[1][2])
-    gam = Sg * mxs + Mg * mxm
-    sig = (((1 - mxs) * Sg) ** 2 + ((1 - mxm) * Mg) ** 2) / _LN2x8
-    return sig, gam
 
 
 def march_dollase(hkl, ratio, axis, sg_laue_ops, Gstar):

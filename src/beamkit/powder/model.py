@@ -239,8 +239,14 @@ def new_phase_dict(name: str, cell, sgdata: dict, atoms: list) -> dict:
 
 def default_hap(histname: str, sgdata: dict, scale: float = 1.0) -> dict:
     """GSAS-II HAP entry linking a phase to a histogram (Scale, Size, Mustrain, HStrain, …)."""
-    ndij = dij_count(sgdata.get("SGSys", "triclinic"))
-    nshkl = shkl_count(sgdata.get("SGLaue", "-1"))
+    try:
+        from .broadening import mustrain_names
+        from .crystal import hstrain_terms
+        ndij = len(hstrain_terms(sgdata["SpGrp"]))
+        nshkl = len(mustrain_names(sgdata.get("SGLaue", "-1")))
+    except Exception:  # unknown symbol: fall back on the crystal-system counts
+        ndij = dij_count(sgdata.get("SGSys", "triclinic"))
+        nshkl = shkl_count(sgdata.get("SGLaue", "-1"))
     return {
         "Histogram": histname, "Show": False, "Scale": [float(scale), False],
         "Babinet": {"BabA": [0.0, False], "BabU": [0.0, False]},
