@@ -23,7 +23,7 @@ _ROWS = {"io": D.ROWS_IO, "scandata": D.ROWS_SCANDATA, "scan": D.ROWS_SCAN,
 
 def entries():
     """Every declared entry, in declaration order, as dicts with path, rel, type, default,
-    lowlim, uplim, choices, help, userlevel (the default ``PARAM`` marks a sub-tree)."""
+    lowlim, uplim, choices, help, doc, userlevel (the default ``PARAM`` marks a sub-tree)."""
     out = []
     for sec in SECTIONS:
         for classes, rel, types, default, lo, up in _ROWS[sec]:
@@ -41,6 +41,7 @@ def entries():
                 out.append(dict(path=path, rel=key, type=types, default=default, lowlim=lo, uplim=up,
                                 choices=T.lookup(T.CHOICES, path, key),
                                 help=T.lookup(T.HELP, path, key) or "",
+                                doc=T.lookup(T.DOC, path, key) or "",
                                 userlevel=T.userlevel(path, key)))
     return out
 
@@ -118,6 +119,8 @@ def ini_block(path: str) -> str:
                 out.append("%s = %r" % (k, e[k]))
         out.append("userlevel = %d" % e["userlevel"])
         out.append("help = %s" % e["help"])
+        if e["doc"]:
+            out.append("doc = %s" % e["doc"])
         out.append("")
     return "\n".join(out)
 
@@ -128,7 +131,7 @@ def _build():
     tree = DescriptorTree()
     for e in _ENTRIES:
         d = e["default"]
-        kw = dict(type=e["type"], help=e["help"], userlevel=e["userlevel"])
+        kw = dict(type=e["type"], help=e["help"], doc=e["doc"], userlevel=e["userlevel"])
         if d != D.PARAM:
             kw["default"] = d
         if e["lowlim"] is not None:

@@ -252,6 +252,79 @@ HELP.update({
     "scandata.SimScan.sample": "Sample of the simulation",
 })
 
+# longer explanations (beamkit's words), keyed like HELP
+DOC = {
+    "save": "None writes nothing.  'append' puts every chunk into the .ptyd file named by dfile; "
+            "'link' writes each chunk to dfile.partNNN and links it from the main file.  'merge' "
+            "is treated as 'append'.",
+    "auto_center": "True: always take the centre of mass of the summed frames; False: never; None: "
+                   "only when center is None.",
+    "orientation": "Codes as ptypy: 1 flips columns (left-right), 2 flips rows (up-down), 4 transposes, "
+                   "sums combine them (the transpose comes first).  A 3-tuple gives (transpose, "
+                   "flipud, fliplr) directly.",
+    "rebin": "The frames are summed over rebin x rebin blocks after cropping, so counts are kept; a "
+             "binned pixel is valid only when all its pixels are.  The final frame has shape/rebin "
+             "pixels of psize*rebin.",
+    "center": "'fftshift' is the middle of the raw frame (N//2).  The final frame's centre is "
+              "reported in the chunk's common data.",
+    "shape": "The region cropped (or zero-padded) around the centre before rebinning.",
+    "min_frames": "A chunk is handed out only when this many new frames can be read, except at the "
+                  "end of the scan; until then auto() answers WAIT.",
+    "positions_theory": "When set, the loader's own positions are ignored and the frame count is "
+                        "cut to the number of positions.",
+    "num_frames": "The simulations report the count they actually produce (for example 161 for a "
+                  "round MoonFlowerScan asked for 200), in the chunk's common data.",
+    "block_wait_count": "Emulates a live source: after every this many chunks one call of auto() "
+                        "answers WAIT.",
+    "illumination.model": "With a string other than 'recon' or 'stxm' or an array, the model is "
+                          "the field in the aperture plane and is still shaped by aperture and "
+                          "propagation.",
+    "illumination.diversity.power": "In SimScan a list gives one extra incoherent mode per entry "
+                                    "(orthogonalised, with this relative power); a single number "
+                                    "adds no mode.",
+    "sample.model": "SimScan accepts None (flat fill), 'flower' (the generated test object) or a "
+                    "2-d array.",
+    "sample.process.ref_index": "Used only without a formula, as (phase shift in rad, absorption "
+                                "exponent) at full height of the model.",
+    "sample.process.formula": "The refractive index is computed with the periodictable package at "
+                              "the scan's energy; the model's normalised amplitude is the height "
+                              "map scaled to thickness.",
+    "xy.model": "None in SimScan means a round pattern from spacing and extent.",
+    "pos_noise": "The frames are simulated at the exact positions; the positions handed to the "
+                 "reconstruction carry uniform noise of this half-width times (1 + pos_scale).",
+    "pos_drift": "Added to the reported position of frame k as k * pos_drift; a pair gives (rows, "
+                 "cols).",
+    "detector": "A name (PILATUS_300K, PILATUS_1M, GenericCCD16bit, ...) applies shot noise and the "
+                "full well of that detector; a dict may give qe, full_well and shot_noise.  Empty: "
+                "ideal detector (Poisson noise only with add_poisson_noise).",
+    "psf": "A number is a Gaussian FWHM in pixels, a pair gives one per axis, a 2-d array is used "
+           "as the kernel itself.",
+    "probe_support": "The probe is set to zero outside a centred disc whose area is this fraction "
+                     "of the frame area (0.7 keeps a disc of radius ~0.47 N).",
+    "fourier_relax_factor": "Frames whose power error is below 0.25 * factor**2 * (largest "
+                            "frame power) are left as they are in the Fourier step; raise it for "
+                            "noisy data.",
+    "position_refinement": "True switches refinement on with the defaults from iteration 0; a "
+                           "sub-tree switches it on with those settings.",
+    "ML_type": "The case of the name does not matter.",
+    "floating_intensities": "One scale factor per frame is fitted between model and data.",
+    "smooth_gradient": "The width shrinks by smooth_gradient_decay every iteration.",
+    "ptycho.frames_per_block": "Block storages hold at most this many frames.",
+    "ptycho.min_frames_for_recon": "For live data: iterations start only once this many frames "
+                                   "have arrived.",
+    "ptycho.io.rfile": "Format keys: %(run)s, %(engine)s, %(iterations)04d; relative to io.home.",
+    "ptycho.io.autosave.rfile": "Format keys: %(run)s, %(engine)s, %(iterations)04d; relative to "
+                                "io.home.",
+    "ptycho.io.autoplot.imfile": "Format keys: %(run)s, %(engine)s, %(iterations)04d; joined to "
+                                 "io.home as a path.",
+    "ptycho.io.benchmark": "'all' writes benchmark.json with the seconds spent in data loading and "
+                           "in each engine phase.",
+    "ptycho.verbose_level": "Numbers as ptypy: 0 none, 1 error, 2 warning, 3 info, 4 inspect, 5 "
+                            "debug.",
+    "scandata.QuickScan.name": "ptypy's own default here is 'MoonFlowerScan' (kept for the "
+                               "reference); choose QuickScan with name='QuickScan'.",
+}
+
 # choices, checked by the core tree; keyed like HELP
 CHOICES = {
     "save": [None, "merge", "append", "link"],
