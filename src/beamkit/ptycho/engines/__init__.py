@@ -15,7 +15,8 @@ def make_engine(name, ptycho_or_blocks, pars=None, **kw):
     """Engine by ptypy name; an unknown name lists the known ones."""
     from ...errors import ParameterError
     if name not in ENGINES:
-        raise ParameterError("engines.*.name", "one of " + ", ".join(ENGINES), name)
+        raise ParameterError("engines.*.name", "one of " + ", ".join(ENGINES), name,
+                             message=f"engine {name!r} is not known; known engines: " + ", ".join(ENGINES))
     return ENGINES[name](ptycho_or_blocks, pars, **kw)
 
 

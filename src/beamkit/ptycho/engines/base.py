@@ -86,12 +86,12 @@ class BaseEngine:
     DEFAULTS = BASE_DEFAULTS
     SUPPORTED_MODELS = ("Full", "Vanilla", "BlockFull", "BlockVanilla", "OPRModel", "BlockOPRModel")
 
-    def __init__(self, ptycho_or_blocks, pars=None, backend="numpy", precision="single"):
+    def __init__(self, ptycho_or_blocks, pars=None, backend="numpy", precision="single", user_pars=None):
         name = type(self).__name__
         defaults = merge(merge(BASE_DEFAULTS, self.DEFAULTS), _tree_defaults(name))
         defaults["name"] = name
-        self._user_pars = dict(pars or {})
-        self.p = merge(defaults, self._user_pars)
+        self._user_pars = dict(pars or {}) if user_pars is None else dict(user_pars)
+        self.p = merge(defaults, dict(pars or {}))
         self.p["name"] = name
         self._check_pars()
         if hasattr(ptycho_or_blocks, "blocks"):
@@ -139,6 +139,13 @@ class BaseEngine:
                 st.__init__(st.blk, self.be, self.rdt, self.cdt)
         self.engine_prepare()
         self.benchmark["engine_prepare"] += time.perf_counter() - t0
+
+    def refresh(self):
+        """Rebuild device state after the blocks changed (new frames); keeps P and O from the storages."""
+        self._sync_to_storages()
+        self.states = [EngineState(b, self.be, self.rdt, self.cdt) for b in self.blocks]
+        self._supports()
+        self.engine_prepare()
 
     @property
     def finished(self) -> bool:
@@ -264,6 +271,8 @@ class BaseEngine:
     def _setup_posref(self):
         pr = self._user_pars.get("position_refinement")
         if pr is None or pr is False:
+            return
+        if isinstance(pr, dict) and not pr:
             return
         from .posref import PositionRefinement
         conf = merge(merge(POSREF_DEFAULTS, self.p.get("position_refinement") if isinstance(

@@ -154,6 +154,14 @@ class ScanModel:
         meta, data, mask, pos, idx = {}, [], [], [], []
         for ch in chunks:
             meta.update({k: v for k, v in dict(ch.get("common", {}) or {}).items() if v is not None})
+            if ch.get("data") is not None and ch.get("positions") is not None:   # stacked arrays (no copies)
+                d = np.asarray(ch["data"], np.float32)
+                data.extend(d)
+                m = ch.get("mask")
+                mask.extend(np.broadcast_to(np.ones(d.shape[-2:], np.float32) if m is None else np.asarray(m, np.float32), d.shape))
+                pos.extend(np.asarray(ch["positions"], float))
+                idx.extend(int(i) for i in ch.get("indices", range(len(idx), len(idx) + len(d))))
+                continue
             for it in ch.get("iterable", []):
                 if it.get("data") is None:
                     continue

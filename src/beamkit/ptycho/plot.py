@@ -1,0 +1,171 @@
+"""Reconstruction figures: object amplitude and phase, probe modes, error curves (PNG via Agg).
+
+``plot(x)`` accepts a Ptycho, a .ptyr path or arrays; ``AutoPlot`` renders in a background
+thread from snapshots, so plotting never stalls the reconstruction.
+"""
+from __future__ import annotations
+
+import os
+import threading
+
+import numpy as np
+
+from ..core.files import atomic_path
+from ..core.log import get_logger
+
+__all__ = ["plot_reconstruction", "plot_ptycho", "plot_ptyr", "plot", "AutoPlot", "complex_to_rgb"]
+
+log = get_logger("ptycho.plot")
+
+
+def complex_to_rgb(a):
+    """HSV image of a complex array: hue = phase, value = amplitude / max."""
+    from matplotlib.colors import hsv_to_rgb
+    a = np.asarray(a)
+    amp = np.abs(a)
+    v = amp / max(float(amp.max()), 1e-30)
+    h = (np.angle(a) + np.pi) / (2 * np.pi)
+    return hsv_to_rgb(np.stack([h, np.ones_like(h), v], -1))
+
+
+def _crop(obj, weights=None):
+    if weights is None:
+        return obj
+    ys, xs = np.nonzero(weights > 0)
+    if not len(ys):
+        return obj
+    return obj[ys.min():ys.max() + 1, xs.min():xs.max() + 1]
+
+
+def plot_reconstruction(obj, probe, errors, path, title="", weights=None):
+    """Write a PNG with object |O| and arg O, probe modes (HSV) and normalised error curves."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+    obj = np.asarray(obj)
+    obj = obj[0] if obj.ndim == 3 else obj
+    probe = np.asarray(probe)
+    probe = probe.reshape(-1, *probe.shape[-2:])
+    nm = min(len(probe), 4)
+    o = _crop(obj, weights)
+    fig = Figure(figsize=(4 * (2 + nm) / 1.3, 7.5), dpi=100)
+    FigureCanvasAgg(fig)
+    gs = fig.add_gridspec(2, 2 + nm)
+    ax = fig.add_subplot(gs[0, 0])
+    im = ax.imshow(np.abs(o), cmap="gray")
+    fig.colorbar(im, ax=ax, shrink=0.7)
+    ax.set_title("object amplitude")
+    ax = fig.add_subplot(gs[0, 1])
+    im = ax.imshow(np.angle(o), cmap="twilight")
+    fig.colorbar(im, ax=ax, shrink=0.7)
+    ax.set_title("object phase (rad)")
+    for k in range(nm):
+        ax = fig.add_subplot(gs[0, 2 + k])
+        ax.imshow(complex_to_rgb(probe[k]))
+        ax.set_title(f"probe mode {k}: P={float((np.abs(probe[k]) ** 2).sum()):.2e}")
+    ax = fig.add_subplot(gs[1, :])
+    e = np.asarray(errors, float).reshape(-1, 3) if errors is not None and len(errors) else np.zeros((0, 3))
+    for j, name in enumerate(("Fourier", "Photons", "Exit")):
+        col = e[:, j]
+        if len(col) and np.nanmax(np.abs(col)) > 0:
+            ax.plot(np.arange(1, len(col) + 1), col / np.nanmax(np.abs(col)), label=f"{name} ({col[-1]:.3g})")
+    ax.set_xlabel("iteration")
+    ax.set_ylabel("error / max")
+    ax.set_yscale("log")
+    if e.size:
+        ax.legend()
+    fig.suptitle(title)
+    fig.tight_layout()
+    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+    with atomic_path(path) as tmp:
+        fig.savefig(tmp, format="png")
+    return path
+
+
+def _weights_for(P):
+    try:
+        from .metrics import fluence
+        b = P.blocks[0]
+        return fluence(b.probe.data, b.views.corners, b.obj.shape[-2:])
+    except Exception:
+        return None
+
+
+def plot_ptycho(P, path):
+    """Figure of a Ptycho's first object/probe storages and its error history."""
+    r = P.result
+    title = f"{P.runtime.get('run', '')} {P.runtime.get('engine', '')} iteration {r.iterations}"
+    return plot_reconstruction(r.object, r.probe, r.errors, path, title, _weights_for(P))
+
+
+def plot_ptyr(ptyr, path=None):
+    """Figure of a .ptyr file (first object and probe storage, iter_info errors)."""
+    from .io_ptyr import read_ptyr
+    c = read_ptyr(ptyr)["content"]
+    obj = next(iter(c["obj"].values()))["data"]
+    probe = next(iter(c["probe"].values()))["data"]
+    info = (c.get("runtime") or {}).get("iter_info") or []
+    if isinstance(info, dict):
+        info = [info[k] for k in sorted(info)]
+    errs = np.array([np.asarray(i.get("error", [0, 0, 0]), float) for i in info]).reshape(-1, 3)
+    path = path or os.path.splitext(str(ptyr))[0] + ".png"
+    return plot_reconstruction(obj, probe, errs, path, os.path.basename(str(ptyr)))
+
+
+def plot(x, path=None):
+    """Plot a Ptycho, a .ptyr file name, or a (object, probe, errors) tuple; returns the PNG path."""
+    if hasattr(x, "result") and hasattr(x, "runtime"):
+        return plot_ptycho(x, path or x.paths.plot_file(x.runtime))
+    if isinstance(x, (str, os.PathLike)):
+        return plot_ptyr(x, path)
+    obj, probe, errors = x
+    return plot_reconstruction(obj, probe, errors, path or "reconstruction.png")
+
+
+class AutoPlot:
+    """Render a PNG every ``interval`` iterations in a worker thread from copied snapshots."""
+
+    def __init__(self, P, pars):
+        self.P = P
+        self.interval = max(int(pars.get("interval") or 1), 1)
+        self.threaded = bool(pars.get("threaded", True))
+        self.files: list[str] = []
+        self.frames_txt = None
+        self._busy = threading.Event()
+        self._thread = None
+        self._weights = None
+
+    def maybe_plot(self):
+        it = int(self.P.runtime.get("iterations", 0))
+        if it % self.interval or self._busy.is_set():
+            return None
+        r = self.P.result
+        if self._weights is None:
+            self._weights = _weights_for(self.P)
+        snap = (np.array(r.object), np.array(r.probe), r.errors.copy(), self.P.paths.plot_file(self.P.runtime),
+                f"{self.P.runtime.get('run')} {self.P.runtime.get('engine')} iteration {it}")
+        self._busy.set()
+        if self.threaded:
+            self._thread = threading.Thread(target=self._render, args=snap, daemon=True)
+            self._thread.start()
+        else:
+            self._render(*snap)
+        return snap[3]
+
+    def _render(self, obj, probe, errs, path, title):
+        try:
+            plot_reconstruction(obj, probe, errs, path, title, self._weights)
+            self.files.append(path)
+        except Exception as exc:  # plotting must never end a reconstruction
+            log.warning("autoplot failed: %s", exc)
+        finally:
+            self._busy.clear()
+
+    def close(self):
+        if self._thread is not None:
+            self._thread.join(timeout=30)
+        if self.files:
+            txt = os.path.join(os.path.dirname(self.files[-1]), "frames.txt")
+            with atomic_path(txt) as tmp:
+                with open(tmp, "w") as f:
+                    f.write("\n".join(self.files) + "\n")
+            self.frames_txt = txt

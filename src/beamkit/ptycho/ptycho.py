@@ -1,0 +1,354 @@
+"""``Ptycho``: ptypy's reconstruction manager (levels 1–5), on beamkit's batched models and engines.
+
+level 1: parameters resolved and validated, containers; 2: data loaded, scan models built;
+3: interaction server; 4: engines created; 5: engines run, results saved.
+``P.obj``/``P.probe`` are containers of storages (``P.obj.S['SMFG00'].data``), ``P.result``
+gives named accessors, ``P.runtime`` the run record (``iter_info``), ``P.benchmark`` timings (s).
+"""
+from __future__ import annotations
+
+import copy
+import json
+import os
+import sys
+import time
+import types
+
+import numpy as np
+
+from ..core.files import atomic_write
+from ..core.log import get_logger, progress
+from ..errors import ParameterError
+from .autosave import Autosave, Paths
+from .core.storage import Container, Storage
+from .utils import Param
+
+__all__ = ["Ptycho"]
+
+log = get_logger("ptycho")
+
+
+def _plain(v):
+    """Param/dict tree -> plain nested dicts (for saving; arrays kept)."""
+    if isinstance(v, dict):
+        return Param({k: _plain(x) for k, x in v.items()})
+    return v
+
+
+class Ptycho:
+    """Reconstruction manager: ``Ptycho(p, level=5)`` runs everything, as in ptypy."""
+
+    def __init__(self, pars=None, level: int = 2, **kwargs):
+        from .params import TREE
+        user = Param() if pars is None else Param(copy.deepcopy(dict(pars)))
+        for k, v in kwargs.items():
+            user[k] = v
+        self.p_user = user
+        self.p = TREE.resolve(user, root="ptycho")          # never mutates the user's tree
+        self._set_verbosity()
+        run = self.p.get("run") or os.path.splitext(os.path.basename(sys.argv[0] or "beamkit"))[0] or "beamkit"
+        if run in ("", "-c", "pytest", "__main__", "ipykernel_launcher"):
+            run = "beamkit"
+        now = time.asctime()
+        self.runtime = Param(run=run, engine="None", iterations=0, start=now, allstart=now, allstop=None,
+                             last_save=0, last_plot=0, iter_info=[])
+        self.paths = Paths(self.p.get("io") or {})
+        self.benchmark = dict(data_load=0.0, engine_init=0.0, engine_prepare=0.0, engine_iterate=0.0,
+                              engine_finalize=0.0)
+        self.precision = "double" if str(self.p.get("data_type", "single")) == "double" else "single"
+        self.backend = str(kwargs.get("backend", os.environ.get("BEAMKIT_PTYCHO_BACKEND", "numpy")))
+        self.obj = Container("Cobj", "complex")
+        self.probe = Container("Cprobe", "complex")
+        self.diff = Container("Cdiff", "real")
+        self.mask = Container("Cmask", "real")
+        self.blocks: list = []
+        self.scans: dict = {}
+        self.models: dict = {}
+        self._chunks: dict = {}
+        self._eos: dict = {}
+        self.engines: dict = {}
+        self.interactor = None
+        self.autosave = None
+        self.autoplot = None
+        self.level = 0
+        if level >= 1:
+            self.init_structures()
+        if level >= 2:
+            self.init_data()
+        if level >= 3:
+            self.init_communication()
+        if level >= 4:
+            self.init_engine()
+        if level >= 5:
+            self.run()
+            self.finalize()
+
+    # ------------------------------------------------------------------ levels
+    def _set_verbosity(self):
+        lvl = self.p.get("verbose_level")
+        if lvl is not None:
+            from .utils import verbose
+            verbose.set_level(lvl)
+
+    def init_structures(self):
+        self.level = max(self.level, 1)
+
+    def _pad_px(self, resolution):
+        pad = 0
+        for ep in (self.p.get("engines") or {}).values():
+            pr = (ep or {}).get("position_refinement")
+            if isinstance(pr, dict) or pr is True:
+                ms = float((pr.get("max_shift") if isinstance(pr, dict) else None) or 2e-6)
+                pad = max(pad, int(ms // float(np.min(resolution))))
+        return pad
+
+    def init_data(self):
+        """Load every scan's data (until EOS, or ``min_frames_for_recon`` for live data) and build models."""
+        from .data import EOS, WAIT, make_scan
+        from .models import make_model
+        t0 = time.perf_counter()
+        fpb = int(self.p.get("frames_per_block") or 100000)
+        need = int(self.p.get("min_frames_for_recon") or 1)
+        for label, sp in (self.p.get("scans") or {}).items():
+            scan = make_scan(sp.get("data"))
+            scan.initialize()
+            chunks, n, deadline = [], 0, time.monotonic() + 600
+            while True:
+                msg = scan.auto(fpb)
+                if isinstance(msg, str) and msg == EOS:
+                    self._eos[label] = True
+                    break
+                if isinstance(msg, str) and msg == WAIT:
+                    if n >= need or time.monotonic() > deadline:
+                        break
+                    time.sleep(0.05)
+                    continue
+                chunks.append(msg)
+                n += len(msg.get("iterable") or msg.get("data") or [])
+            if not chunks:
+                raise ParameterError(f"scans.{label}.data", "a scan with at least one frame", 0)
+            self.scans[label] = scan
+            self._chunks[label] = chunks
+            model = make_model(str(sp.get("name") or "Full"), sp, label, self.backend,
+                               np.complex128 if self.precision == "double" else np.complex64)
+            res = chunks[0]["common"].get("resolution")
+            if res is None:
+                from .models import wavelength_from_energy
+                cm = chunks[0]["common"]
+                res = wavelength_from_energy(cm["energy"]) * cm["distance"] / (np.asarray(cm["shape"]) * np.asarray(cm["psize"]))
+            blk = model.build_from_chunks(chunks, self._pad_px(res))
+            blk.model_name = model.name
+            self.models[label] = model
+            self.blocks.append(blk)
+            self._register_block(blk)
+            log.info("scan %s: %d frames of %s, object %s, model %s; about %.0f MB for DM exit waves",
+                     label, blk.n, blk.shape, blk.obj.shape, model.name, blk.n * blk.pods.K * np.prod(blk.shape) * 8 / 1e6)
+        self.benchmark["data_load"] += time.perf_counter() - t0
+        self.level = max(self.level, 2)
+
+    def _register_block(self, blk):
+        self.obj.storages[blk.obj.ID] = blk.obj
+        self.probe.storages[blk.probe.ID] = blk.probe
+        prop = blk.prop
+        self.diff.storages[blk.obj.ID] = Storage(blk.obj.ID, prop.to_detector(blk.diff), psize=blk.meta.get("psize", 1.0))
+        self.mask.storages[blk.obj.ID] = Storage(blk.obj.ID, prop.to_detector(blk.mask), psize=blk.meta.get("psize", 1.0))
+
+    def _poll_data(self, engine=None) -> bool:
+        """Take newly arrived frames of live scans (between iterations); True if any arrived."""
+        from .data import EOS, WAIT
+        got = False
+        for label, scan in self.scans.items():
+            if self._eos.get(label):
+                continue
+            msg = scan.auto(int(self.p.get("frames_per_block") or 100000))
+            if isinstance(msg, str):
+                if msg == EOS:
+                    self._eos[label] = True
+                continue
+            self._chunks[label].append(msg)
+            i = [b.label for b in self.blocks].index(label)
+            old = self.blocks[i]
+            new = self.models[label].build_from_chunks(self._chunks[label], old.obj.padding)
+            new.probe.data[...] = old.probe.data if old.probe.data.shape == new.probe.data.shape else new.probe.data
+            _paste_object(old.obj, new.obj)
+            old.__dict__.update(new.__dict__)           # engines keep their reference to the block
+            self._register_block(old)
+            got = True
+        if got and engine is not None:
+            engine.refresh()
+        return got
+
+    def init_communication(self):
+        io = self.p.get("io") or {}
+        inter = io.get("interaction") or {}
+        srv = inter.get("server") or {}
+        if inter.get("active", False) and srv.get("active", True):
+            from .interaction import InteractionServer
+            self.interactor = InteractionServer(srv)
+            self.interactor.register(self, "Ptycho")
+            self.interactor.activate()
+        self.autosave = Autosave(self)
+        ap = io.get("autoplot") or {}
+        if ap.get("active", False):
+            from .plot import AutoPlot
+            self.autoplot = AutoPlot(self, ap)
+        self.level = max(self.level, 3)
+
+    def init_engine(self, label=None, epars=None):
+        """Create the engines (all, or one named ``label`` with parameters ``epars``)."""
+        from .engines import make_engine
+        if epars is not None:
+            items = [(label or f"engine{len(self.engines):02d}", epars)]
+        else:
+            items = list((self.p.get("engines") or {}).items())
+        for lab, ep in items:
+            user = (self.p_user.get("engines") or {}).get(lab, ep)
+            self.engines[lab] = make_engine(str(ep.get("name")), self, _plain(ep), user_pars=user,
+                                            backend=self.backend, precision=self.precision)
+        self.level = max(self.level, 4)
+
+    # ------------------------------------------------------------------ running
+    def run(self, label=None, epars=None, engine=None):
+        """Run the engines in order (or one); autosave/plot/interaction between iteration blocks."""
+        if self.level < 2:
+            self.init_data()
+        if self.autosave is None:
+            self.init_communication()
+        if engine is not None:
+            todo = [("engine", engine)]
+        else:
+            if epars is not None or not self.engines:
+                self.init_engine(label, epars)
+            todo = [(label, self.engines[label])] if (label and label in self.engines) else list(self.engines.items())
+        for lab, eng in todo:
+            self._run_engine(lab, eng)
+        self.runtime["allstop"] = time.asctime()
+        self._write_benchmark()
+        return self
+
+    def _run_engine(self, lab, eng):
+        self.runtime["engine"] = type(eng).__name__
+        if not eng.states:
+            eng.initialize()
+        eng.prepare()
+        if self.autosave is not None and self.runtime.get("iterations", 0) == 0:
+            self.runtime["engine"] = "None"
+            self.autosave.maybe_save(force=True)
+            self.runtime["engine"] = type(eng).__name__
+        nc = int(eng.p["numiter_contiguous"])
+        steps = range(eng.curiter, eng.numiter, nc)
+        for _ in progress(steps, total=len(steps), desc=f"{type(eng).__name__} ({lab})"):
+            if not all(self._eos.get(b.label, True) for b in self.blocks):
+                self._poll_data(eng)
+            eng.iterate(nc)
+            if self.interactor is not None:
+                self.interactor.process_requests()
+            if self.autosave is not None:
+                self.autosave.maybe_save()
+            if self.autoplot is not None:
+                self.autoplot.maybe_plot()
+            if self.runtime.get("stop_requested"):
+                log.warning("stop requested by a client; ending %s at iteration %d", lab, eng.curiter)
+                break
+        eng.finalize()
+        for k, v in eng.benchmark.items():
+            self.benchmark[k] += v
+            eng.benchmark[k] = 0.0
+        if eng.posref is not None and eng.posref.record:
+            self.runtime["positions"] = {b.obj.ID: b.views.coords.copy() for b in self.blocks}
+        rfile = (self.p.get("io") or {}).get("rfile")
+        if rfile:
+            self.save_run(self.paths.recon_file(self.runtime), kind=(self.p.get("io") or {}).get("rformat") or "minimal")
+
+    def finalize(self):
+        """Stop the interaction server and the plot thread."""
+        if self.interactor is not None:
+            self.interactor.stop()
+            self.interactor = None
+        if self.autoplot is not None:
+            self.autoplot.close()
+        if self.runtime.get("allstop") is None:
+            self.runtime["allstop"] = time.asctime()
+
+    def _write_benchmark(self):
+        if (self.p.get("io") or {}).get("benchmark") == "all":
+            path = self.paths.benchmark_file()
+            os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
+            with atomic_write(path, "w") as f:
+                json.dump(self.benchmark, f, indent=1)
+
+    # ------------------------------------------------------------------ results
+    @property
+    def result(self):
+        """Named results: ``object``, ``probe`` (first storages' arrays), ``objects``/``probes`` (dicts),
+        ``positions`` (view coordinates, m), ``errors`` (iterations × 3)."""
+        objs = {k: s.data for k, s in self.obj.S.items()}
+        prbs = {k: s.data for k, s in self.probe.S.items()}
+        errs = np.array([np.asarray(i["error"], float) for i in self.runtime.get("iter_info", [])]).reshape(-1, 3)
+        pos = {b.obj.ID: b.views.coords.copy() for b in self.blocks}
+        return types.SimpleNamespace(object=next(iter(objs.values()), None), probe=next(iter(prbs.values()), None),
+                                     objects=objs, probes=prbs, positions=pos, errors=errs,
+                                     iterations=int(self.runtime.get("iterations", 0)))
+
+    def save_run(self, alt_file=None, kind: str = "minimal", force_overwrite: bool = True):
+        """Write a .ptyr ('minimal', 'dump' or 'dls'); returns its path."""
+        from .io_ptyr import write_ptyr
+        if kind not in ("minimal", "dump", "dls", "used_params"):
+            raise ParameterError("io.rformat", "'minimal', 'dump', 'dls' or 'used_params'", kind)
+        path = alt_file or self.paths.recon_file(self.runtime)
+        if os.path.exists(path) and not force_overwrite:
+            raise ParameterError("save_run", "a new file (force_overwrite=False)", path)
+        os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+        rt = Param({k: v for k, v in self.runtime.items() if k not in ("positions",)})
+        info = [dict(i) for i in self.runtime.get("iter_info", [])]
+        rt["iter_info"] = info[-1:] if kind == "dump" else info
+        positions = self.runtime.get("positions")
+        write_ptyr(path, list(self.obj.S.values()), list(self.probe.S.values()), _plain(self.p), rt, kind, positions)
+        self.runtime["last_save"] = int(self.runtime.get("iterations", 0))
+        return path
+
+    @classmethod
+    def load_run(cls, runfile, load_data: bool = True):
+        """Rebuild a Ptycho from a .ptyr (any kind); storages and runtime restored.
+
+        With ``load_data`` the scans are loaded again from their parameters and the saved
+        storages replace the freshly initialised ones.
+        """
+        from .io_ptyr import read_ptyr, storage_from_record
+        tree = read_ptyr(runfile)
+        c = tree["content"]
+        pars = c.get("pars") or {}
+        P = cls(pars, level=2 if load_data else 1)
+        for cont, key in ((P.obj, "obj"), (P.probe, "probe")):
+            for ID, rec in (c.get(key) or {}).items():
+                s = storage_from_record(rec)
+                if ID in cont.S and cont.S[ID].data.shape == s.data.shape:
+                    cont.S[ID].data[...] = s.data
+                else:
+                    cont.S[ID] = s
+        rt = c.get("runtime") or {}
+        P.runtime.update(rt)
+        il = P.runtime.get("iter_info")
+        if isinstance(il, dict):
+            P.runtime["iter_info"] = [il[k] for k in sorted(il)]
+        if c.get("positions"):
+            P.runtime["positions"] = dict(c["positions"])
+        P.header = tree.get("header")
+        return P
+
+    def plot(self, path=None):
+        """Write the reconstruction figure (object, probe, errors) as PNG; returns its path."""
+        from .plot import plot_ptycho
+        return plot_ptycho(self, path or self.paths.plot_file(self.runtime))
+
+
+def _paste_object(old: Storage, new: Storage):
+    """Copy the overlap of ``old`` into ``new`` by physical position (same pixel size)."""
+    off = np.round((old.origin - new.origin) / new.psize).astype(int)
+    oy, ox = old.shape[-2:]
+    ny, nx = new.shape[-2:]
+    y0, x0 = max(off[0], 0), max(off[1], 0)
+    y1, x1 = min(off[0] + oy, ny), min(off[1] + ox, nx)
+    if y1 <= y0 or x1 <= x0 or old.shape[0] != new.shape[0]:
+        return
+    new.data[:, y0:y1, x0:x1] = old.data[:, y0 - off[0]:y1 - off[0], x0 - off[1]:x1 - off[1]]
