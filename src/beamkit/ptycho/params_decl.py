@@ -176,7 +176,8 @@ ROWS_SCANDATA = (
 
 _GSC1 = 'Full BlockFull'
 _GSC2 = 'Full BlockFull Bragg3dModel'
-_GSC3 = 'ScanModel BlockScanModel Vanilla BlockVanilla Full BlockFull OPRModel BlockOPRModel GradFull BlockGradFull Bragg3dModel'
+_GSC3 = ('ScanModel BlockScanModel Vanilla BlockVanilla Full BlockFull OPRModel BlockOPRModel GradFull '
+         'BlockGradFull Bragg3dModel')
 _GSC4 = 'Full BlockFull OPRModel BlockOPRModel GradFull BlockGradFull'
 ROWS_SCAN = (
     ('-', '', 'Param', PARAM, None, None),

@@ -146,7 +146,8 @@ HELP = {
 "overlap_max_iterations": "Most passes of the overlap loop per iteration",
 "probe_inertia": "Weight of the current probe in its update",
 "object_inertia": "Weight of the current object in its update",
-"fourier_power_bound": "Skip the Fourier step for frames whose power error is below this (None: from fourier_relax_factor)",
+"fourier_power_bound": "Skip the Fourier step for frames whose power error is below this "
+                       "(None: from fourier_relax_factor)",
 "fourier_relax_factor": "Relative tolerance that sets the Fourier power bound",
 "obj_smooth_std": "Gaussian smoothing (px) of the object used as inertia (None: none)",
 "clip_object": "Clip object amplitudes into (min, max) (None: no clipping)",
@@ -276,20 +277,21 @@ DOC = {
                   "round MoonFlowerScan asked for 200), in the chunk's common data.",
     "block_wait_count": "Emulates a live source: after every this many chunks one call of auto() "
                         "answers WAIT.",
-    "illumination.model": "With a string other than 'recon' or 'stxm' or an array, the model is "
-                          "the field in the aperture plane and is still shaped by aperture and "
-                          "propagation.",
-    "illumination.diversity.power": "In SimScan a list gives one extra incoherent mode per entry "
-                                    "(orthogonalised, with this relative power); a single number "
-                                    "adds no mode.",
-    "sample.model": "SimScan accepts None (flat fill), 'flower' (the generated test object) or a "
-                    "2-d array.",
-    "sample.process.ref_index": "Used only without a formula, as (phase shift in rad, absorption "
-                                "exponent) at full height of the model.",
-    "sample.process.formula": "The refractive index is computed with the periodictable package at "
-                              "the scan's energy; the model's normalised amplitude is the height "
-                              "map scaled to thickness.",
-    "xy.model": "None in SimScan means a round pattern from spacing and extent.",
+    "scandata.SimScan.illumination.model":
+        "None builds the probe from aperture and propagation; 'moon' (the generated test probe) or "
+        "an array is taken as the field in the aperture plane and then propagated.",
+    "scandata.SimScan.illumination.diversity.power":
+        "A list gives one extra incoherent mode per entry (orthogonalised, with this relative "
+        "power); a single number adds no mode.",
+    "scandata.SimScan.sample.model":
+        "None (flat fill), 'flower' (the generated test object) or a 2-d array.",
+    "scandata.SimScan.sample.process.ref_index":
+        "Used only without a formula, as (phase shift in rad, absorption exponent) at full height "
+        "of the model.",
+    "scandata.SimScan.sample.process.formula":
+        "The refractive index is computed with the periodictable package at the scan's energy; the "
+        "model's normalised amplitude is the height map scaled to thickness.",
+    "scandata.SimScan.xy.model": "None in SimScan means a round pattern from spacing and extent.",
     "pos_noise": "The frames are simulated at the exact positions; the positions handed to the "
                  "reconstruction carry uniform noise of this half-width times (1 + pos_scale).",
     "pos_drift": "Added to the reported position of frame k as k * pos_drift; a pair gives (rows, "

@@ -112,3 +112,11 @@ def test_simscan_probe_modes_from_diversity():
     ov = np.vdot(s.probe[0], s.probe[1]) / np.sqrt(pw[0] * pw[1])
     assert abs(ov) < 1e-9
     assert isinstance(s, SimScan)
+
+
+def test_simscan_moon_probe_and_bad_model():
+    s, c = _sim(illumination=Param(model="moon", aperture=Param(form=None)))
+    P = s.probe[0]
+    assert (np.abs(P) ** 2).sum() == pytest.approx(1e6) and np.abs(P[0, 0]) < 1e-3 * np.abs(P).max()
+    with pytest.raises(ParameterError, match="illumination.model"):
+        _sim(illumination=Param(model="sun"))

@@ -20,6 +20,7 @@ from ..params import defaults
 from . import xy as xymod
 from .illumination import farfield_intensity, make_probe, nearfield, probe_modes
 from .ptyscan import PtyScan, _pair, register, wavelength, with_defaults_doc
+from .resources import moon_pr
 from .sample import make_object
 
 __all__ = ["SimScan", "DETECTORS", "detector_response"]
@@ -88,9 +89,13 @@ class SimScan(PtyScan):
         if isinstance(ill, str):
             ill = {"model": ill}
         photons = ill.get("photons")
+        model = ill.get("model")
+        if isinstance(model, str):
+            if model != "moon":
+                raise ParameterError("illumination.model", "None, 'moon' or a 2-d complex array", model)
+            model = moon_pr(shape)
         P = make_probe(shape, res, lam, ill.get("aperture"), ill.get("propagation"),
-                       photons=1e8 if photons is None else photons,
-                       model=None if isinstance(ill.get("model"), str) else ill.get("model"), rng=rng)
+                       photons=1e8 if photons is None else photons, model=model, rng=rng)
         div = ill.get("diversity")
         pw = None if not div else div.get("power")
         if isinstance(pw, (list, tuple)) and len(pw):

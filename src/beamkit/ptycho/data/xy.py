@@ -12,9 +12,11 @@ __all__ = ["round_scan", "raster_scan", "spiral_scan", "square_filter", "moonflo
 
 def round_scan(step: float, nshells: int, first: int = 5) -> np.ndarray:
     """Concentric shells: the origin, then shell k (1..nshells) of ``first*k`` points at radius k*step."""
-    k = np.repeat(np.arange(1, int(nshells) + 1), first * np.arange(1, int(nshells) + 1))
+    shells = np.arange(1, int(nshells) + 1)
+    counts = first * shells                              # points per shell
+    k = np.repeat(shells, counts)
     n = first * k
-    j = np.arange(len(k)) - np.repeat(np.cumsum(np.r_[0, first * np.arange(1, int(nshells))]), first * np.arange(1, int(nshells) + 1))
+    j = np.arange(len(k)) - np.repeat(np.cumsum(counts) - counts, counts)   # index within the shell
     th = 2 * np.pi * j / np.maximum(n, 1)
     r = k * float(step)
     pts = np.stack([r * np.sin(th), r * np.cos(th)], axis=1)
