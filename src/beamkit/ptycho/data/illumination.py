@@ -9,6 +9,7 @@ import scipy.fft as sfft
 from scipy import ndimage
 
 from ...errors import ParameterError
+from ..utils import grids as _grids
 
 __all__ = ["farfield", "farfield_intensity", "nearfield", "aperture", "focus_probe",
            "make_probe", "probe_modes", "grids"]
@@ -27,12 +28,8 @@ def farfield_intensity(field: np.ndarray) -> np.ndarray:
 
 
 def grids(shape, psize):
-    """Centred coordinate grids (Y, X) in m of an array of ``shape`` with pixel ``psize``."""
-    ny, nx = np.broadcast_to(np.asarray(shape, int), (2,))
-    py, px = np.broadcast_to(np.asarray(psize, float), (2,))
-    y = (np.arange(ny) - ny // 2) * py
-    x = (np.arange(nx) - nx // 2) * px
-    return np.meshgrid(y, x, indexing="ij")
+    """Centred coordinate grids (Y, X) in m of an array of ``shape`` with pixel ``psize`` (origin at N//2)."""
+    return tuple(_grids(tuple(np.broadcast_to(np.asarray(shape, int), (2,))), psize, center="fftshift"))
 
 
 def nearfield(field: np.ndarray, z: float, lam: float, psize) -> np.ndarray:

@@ -54,14 +54,14 @@ import numpy as np
 from ...errors import ParameterError
 from ...core.log import get_logger
 from ..params import defaults, ini_block
-from ..utils import Param
+from ..utils import Param, crop_pad_symmetric_2d, keV2m, rebin_2d
+from ..utils import mass_center as _mass_center
 
 __all__ = ["PtyScan", "WAIT", "EOS", "make_scan", "register", "SCANS", "wavelength", "with_defaults_doc",
            "orient", "rebin_frames", "crop_pad_frames", "mass_center"]
 
 WAIT = "msgWAIT"
 EOS = "msgEOS"
-HC_KEV_M = 1.23984193e-9   # h*c in keV*m (the value ptypy uses, so positions agree)
 
 log = get_logger("beamkit.ptycho.data")
 
@@ -94,8 +94,8 @@ def make_scan(pars=None, **kwargs):
 
 
 def wavelength(energy_kev: float) -> float:
-    """Wavelength (m) of photons of ``energy_kev`` keV."""
-    return HC_KEV_M / float(energy_kev)
+    """Wavelength (m) of photons of ``energy_kev`` keV (ptypy's constant, so positions agree)."""
+    return float(keV2m(float(energy_kev)))
 
 
 def _pair(v, what, cast=float):
@@ -133,41 +133,35 @@ def orient(frames: np.ndarray, orientation) -> np.ndarray:
 
 def mass_center(frames: np.ndarray, mask: np.ndarray | None = None) -> np.ndarray:
     """Intensity centre of mass (row, col) in px of the sum of ``frames`` (masked pixels ignored)."""
-    s = frames.sum(axis=0) if frames.ndim == 3 else frames
+    img = frames.sum(axis=0) if frames.ndim == 3 else frames
     if mask is not None:
-        s = s * (mask.all(axis=0) if mask.ndim == 3 else mask)
-    tot = s.sum()
-    if not tot > 0:
-        return (np.array(s.shape, float)) / 2
-    return np.array([(s.sum(1) * np.arange(s.shape[0])).sum(), (s.sum(0) * np.arange(s.shape[1])).sum()]) / tot
+        img = img * (mask.all(axis=0) if mask.ndim == 3 else mask)
+    if not img.sum() > 0:
+        return np.array(img.shape, float) / 2
+    return _mass_center(img)
 
 
-def crop_pad_frames(frames: np.ndarray, center, shape, fill=0):
-    """Window of ``shape`` (2,) around ``center`` (row, col) px of each frame, padded with ``fill``.
+def crop_pad_frames(frames: np.ndarray, center, shape):
+    """Window of ``shape`` (2,) around ``center`` (row, col) px of each frame, zero-padded.
 
     Returns (window stack, start corner (2,) int) with window[i, 0, 0] = frame[start].
     """
-    shape = np.asarray(shape, int)
-    start = np.round(np.asarray(center, float) + 1e-9).astype(int) - shape // 2
-    H, W = frames.shape[-2:]
-    out = np.full(frames.shape[:-2] + tuple(shape), fill, dtype=frames.dtype)
-    y0, x0 = max(start[0], 0), max(start[1], 0)
-    y1, x1 = min(start[0] + shape[0], H), min(start[1] + shape[1], W)
-    if y1 > y0 and x1 > x0:
-        out[..., y0 - start[0]:y1 - start[0], x0 - start[1]:x1 - start[1]] = frames[..., y0:y1, x0:x1]
-    return out, start
+    center = np.asarray(center, float)
+    out, newc = crop_pad_symmetric_2d(frames, shape, center)
+    return out, np.round(center - newc).astype(int)
 
 
 def rebin_frames(frames: np.ndarray, factor: int, how: str = "sum") -> np.ndarray:
-    """Bin the last two axes by ``factor`` ('sum', 'mean' or 'min' over each block)."""
+    """Bin the last two axes by ``factor``: 'sum' (counts kept), 'mean' or 'all' (all pixels true)."""
     f = int(factor)
     if f <= 1:
         return frames
-    H, W = frames.shape[-2:]
-    if H % f or W % f:
-        raise ParameterError("rebin", f"a factor dividing the frame shape {H}x{W}", f)
-    r = frames.reshape(frames.shape[:-2] + (H // f, f, W // f, f))
-    return getattr(r, how)(axis=(-3, -1))
+    m = rebin_2d(np.asarray(frames, float), f)
+    if how == "sum":
+        return m * (f * f)
+    if how == "all":
+        return m >= 1.0
+    return m
 
 
 @register
@@ -394,7 +388,7 @@ class PtyScan:
         if self.meta["center"] is None:
             self.meta["center"] = (np.asarray(self._center_raw, float) - start) / self._rebin
         data = rebin_frames(data.astype(np.float64), self._rebin, "sum").astype(np.float32)
-        valid = rebin_frames(w > 0, self._rebin, "min")
+        valid = rebin_frames(w > 0, self._rebin, "all")
         if self.meta["weight2d"] is None and self.weight2d_raw is not None:
             self.meta["weight2d"] = valid[0].astype(float)
         return self._package(idx, data, valid, pos)
