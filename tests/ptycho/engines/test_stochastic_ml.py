@@ -1,0 +1,60 @@
+import numpy as np
+import pytest
+
+from beamkit.errors import ParameterError
+from beamkit.ptycho import metrics
+from beamkit.ptycho.engines import EPIE, ML, SDR, make_engine
+from beamkit.ptycho.models import make_model
+
+
+def _block(sim, model="Full", **pars):
+    return make_model(model, dict(pars)).build(sim["data"], sim["positions"], sim["meta"])
+
+
+def _quality(blk, sim):
+    N = sim["data"].shape[-1]
+    T, _ = metrics.paint_truth(sim["object"], sim["corners"], blk.views.corners, (N, N), blk.obj.shape[-2:])
+    w = metrics.fluence(blk.probe.data, blk.views.corners, blk.obj.shape[-2:])
+    return metrics.nrmse(blk.obj.data[0], T, w, max_shift=4)[0]
+
+
+@pytest.mark.parametrize("E,model,pars,tol", [
+    (EPIE, "GradFull", dict(probe_update_start=2, object_norm_is_global=True), 0.1),
+    (SDR, "Full", dict(sigma=0.5, tau=0.1), 0.15),
+])
+def test_stochastic_engines_converge(sim, E, model, pars, tol):
+    blk = _block(sim, model)
+    e = E([blk], dict(numiter=40, probe_support=None, seed=1, **pars))
+    info = e.run()
+    assert info[-1]["error"][0] < 0.1 * info[0]["error"][0]
+    assert _quality(blk, sim) < tol
+
+
+@pytest.mark.parametrize("ml_type", ["Gaussian", "Poisson", "Euclid"])
+def test_ml_likelihoods_decrease_and_reconstruct(sim_noisy, ml_type):
+    blk = _block(sim_noisy, "BlockFull")
+    e = ML([blk], dict(numiter=60, ML_type=ml_type, probe_support=None, reg_del2=True, scale_precond=True))
+    info = e.run()
+    ll = np.array([i["error"][1] for i in info])
+    assert info[0]["error"][0] == 0 and info[0]["error"][2] == 0      # ptypy's (0, LL/Npix, 0)
+    assert ll[-1] < 0.2 * ll[0]
+    assert _quality(blk, sim_noisy) < 0.2
+
+
+def test_ml_quartic_line_search_and_floating_intensities(sim):
+    blk = _block(sim, "BlockFull")
+    e = ML([blk], dict(numiter=30, poly_line_coeffs="all", floating_intensities=True, smooth_gradient=2.0,
+                       smooth_gradient_decay=0.1, wavefield_precond=True))
+    info = e.run()
+    assert info[-1]["error"][1] < 0.1 * info[0]["error"][1]
+    assert np.all(np.isfinite(blk.obj.data))
+
+
+def test_bad_engine_settings_raise_parameter_errors(sim):
+    blk = _block(sim)
+    with pytest.raises(ParameterError, match="ML_type"):
+        ML([blk], dict(numiter=2, ML_type="bogus")).run()
+    with pytest.raises(ParameterError, match="MLOPR"):
+        make_engine("MLOPR", [blk])
+    with pytest.raises(ParameterError, match="numiter_contiguous"):
+        EPIE([blk], dict(numiter_contiguous=0))
