@@ -122,7 +122,7 @@ def _emit(name, value, idx=None, out=None):
         out.append(f"</{name}>")
     elif isinstance(value, (list, tuple)):
         vals = list(value)
-        if vals and all(isinstance(v, numbers.Real) and not isinstance(v, bool) for v in vals):
+        if len(vals) > 1 and all(isinstance(v, numbers.Real) and not isinstance(v, bool) for v in vals):
             typ = "int32" if all(isinstance(v, numbers.Integral) for v in vals) else "double"
             txt = " ".join(str(int(v)) if typ == "int32" else repr(float(v)) for v in vals)
             out.append(f'<{name}{a} type="{typ}" size="1 {len(vals)}">{txt}</{name}>')

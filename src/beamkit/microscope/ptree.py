@@ -101,7 +101,7 @@ def default_hardware_tree() -> dict:
         "Pinhole": {"pinhole_size": 1e-4},
         "Sync": {"period": 1.25e-08},
         "TimeLapse": {"enabled": False, "interval": 1.0},
-        "Simulator": {"seed": 7, "n_beads": 400, "n_filaments": 12, "field": 4e-05,
+        "Simulator": {"seed": 7, "n_beads": 400, "n_filaments": 40, "field": 4e-05,
                       "brightness": 1e8, "background": 2e4, "sted_saturation": 2.0, "time_scale": 1.0},
     }
     for name, wl in LASERS:

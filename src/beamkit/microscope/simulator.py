@@ -35,7 +35,7 @@ DYE_PEAK = np.array([6.7e-07, 5.9e-07])
 DYE_WIDTH = 3.0e-08
 
 
-def make_sample(seed: int = 7, n_beads: int = 400, n_filaments: int = 12, field: float = 4e-5,
+def make_sample(seed: int = 7, n_beads: int = 400, n_filaments: int = 40, field: float = 4e-5,
                 depth: float = 2e-6) -> Sample:
     """Beads (uniform in a ``field``² × ``depth`` box centred on 0) and smooth filaments (20 nm steps)."""
     rng = np.random.default_rng(seed)
