@@ -1,0 +1,71 @@
+import copy
+import json
+import os
+
+import numpy as np
+import pytest
+
+from beamkit.errors import ParameterError
+from beamkit.ptycho import Ptycho, utils as u
+
+
+def _pars(home, engines=None, **io):
+    p = u.Param()
+    p.verbose_level = "warning"
+    p.io = u.Param(home=str(home), autosave=u.Param(active=False), autoplot=u.Param(active=False),
+                   interaction=u.Param(active=False), **io)
+    p.scans = u.Param(MF=u.Param(name="BlockFull", data=u.Param(name="MoonFlowerScan", num_frames=50, shape=64)))
+    p.engines = engines or u.Param(e0=u.Param(name="DM", numiter=40))
+    return p
+
+
+def test_level5_runs_saves_and_reports(tmp_path):
+    p = _pars(tmp_path, benchmark="all")
+    before = copy.deepcopy(p)
+    P = Ptycho(p, level=5)
+    assert p == before                                    # the user's tree is never changed
+    r = P.result
+    assert r.errors.shape == (40, 3) and r.errors[-1, 0] < r.errors[0, 0] / 20
+    assert r.object is P.obj.S["SMFG00"].data and r.probe.shape == (1, 64, 64)
+    assert r.positions["SMFG00"].shape == (50, 2)
+    info = P.runtime["iter_info"][-1]
+    assert info["engine"] == "DM" and info["iteration"] == 40 and info["numiter"] == 40
+    bench = json.loads((tmp_path / "benchmark.json").read_text())
+    assert set(bench) == {"data_load", "engine_init", "engine_prepare", "engine_iterate", "engine_finalize"}
+    assert bench["engine_iterate"] > 0
+    rfile = P.paths.recon_file(P.runtime)
+    assert os.path.isfile(rfile) and rfile.startswith(str(tmp_path))
+
+
+@pytest.mark.parametrize("sep", ["", "/"])
+def test_paths_are_joined_with_or_without_trailing_separator(tmp_path, sep):
+    P = Ptycho(_pars(str(tmp_path / "runs" / "interact") + sep), level=1)
+    P.runtime.update(run="interact", engine="DM", iterations=71)
+    expect = os.path.join(str(tmp_path), "runs", "interact", "plots", "interact", "interact_DM_0071.png")
+    assert os.path.normpath(P.paths.plot_file(P.runtime)) == expect
+
+
+def test_engines_in_sequence_and_levels(tmp_path):
+    eng = u.Param(a=u.Param(name="DM", numiter=6), b=u.Param(name="ML", numiter=4), c=u.Param(name="RAAR", numiter=3))
+    P = Ptycho(_pars(tmp_path, eng), level=4)
+    assert list(P.engines) == ["a", "b", "c"] and P.result.errors.shape == (0, 3)
+    P.run()
+    P.finalize()
+    names = [i["engine"] for i in P.runtime["iter_info"]]
+    assert names == ["DM"] * 6 + ["ML"] * 4 + ["RAAR"] * 3
+    assert P.runtime["iterations"] == 13
+
+
+def test_unknown_names_are_reported_with_the_known_ones(tmp_path):
+    p = _pars(tmp_path, u.Param(e0=u.Param(name="MLOPR", numiter=2)))
+    with pytest.raises(ParameterError) as exc:
+        Ptycho(p, level=4)
+    msg = str(exc.value)
+    assert "MLOPR" in msg and "DM" in msg
+
+
+def test_double_precision(tmp_path):
+    p = _pars(tmp_path, u.Param(e0=u.Param(name="DM", numiter=3)))
+    p.data_type = "double"
+    P = Ptycho(p, level=5)
+    assert P.obj.S["SMFG00"].data.dtype == np.complex128
