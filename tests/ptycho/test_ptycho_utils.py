@@ -82,3 +82,23 @@ def test_imsave(tmp_path):
     assert rgb.shape == (8, 8, 3) and rgb.dtype == np.uint8
     assert (tmp_path / "x.png").read_bytes()[:4] == b"\x89PNG"
     assert u.imsave(np.arange(16.0).reshape(4, 4)).shape == (4, 4, 3)
+
+
+def test_rmphaseramp_mirror_imload_parallel(tmp_path):
+    Y, X = np.indices((32, 40))
+    base = np.exp(1j * 0.3) * (1 + 0.1 * np.cos(X / 5.0))
+    a = base * np.exp(1j * (0.2 * Y - 0.15 * X))
+    out, ramp = u.rmphaseramp(a, return_phaseramp=True)
+    np.testing.assert_allclose(np.angle(ramp[1, 0] / ramp[0, 0]), 0.2, atol=1e-9)
+    np.testing.assert_allclose(np.angle(ramp[0, 1] / ramp[0, 0]), -0.15, atol=1e-9)
+    np.testing.assert_allclose(out, base, atol=1e-9)
+    np.testing.assert_array_equal(u.mirror(np.arange(3)), [2, 1, 0])
+    rgb = u.imsave(np.arange(64.0).reshape(8, 8), tmp_path / "g.png")
+    img = u.imload(tmp_path / "g.png")
+    assert img.shape[:2] == (8, 8) and abs(img[..., 0].astype(float) * 255 - rgb[..., 0]).max() <= 1
+    bad = tmp_path / "bad.png"
+    bad.write_bytes(b"no image")
+    from beamkit.errors import FormatError
+    with pytest.raises(FormatError, match="bad.png"):
+        u.imload(bad)
+    assert u.parallel.master and u.parallel.size == 1 and u.parallel.allreduce(5) == 5

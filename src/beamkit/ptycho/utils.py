@@ -19,7 +19,8 @@ from ..errors import ParameterError
 __all__ = ["Param", "param_from_json", "param_from_yaml", "verbose", "abs2", "cabs2", "norm2", "norm",
            "ntrue", "gf", "c_gf", "ortho", "rebin", "rebin_2d", "crop_pad", "crop_pad_symmetric_2d",
            "pad_lr", "shift_zoom", "zoom", "c_zoom", "ellipse", "grids", "expect2", "expect3", "keV2m",
-           "m2keV", "mass_center", "complex2hsv", "hsv2rgb", "complex2rgb", "imsave", "clean_path"]
+           "m2keV", "mass_center", "complex2hsv", "hsv2rgb", "complex2rgb", "imsave", "imload", "clean_path",
+           "rmphaseramp", "mirror", "parallel", "logger"]
 
 # ---------------------------------------------------------------------------- verbosity
 _BY_NUMBER = {0: "none", 1: "error", 2: "warn", 3: "info", 4: "info", 5: "debug"}
@@ -41,6 +42,12 @@ def _set_level(level):
 verbose = types.SimpleNamespace(set_level=_set_level, get_level=get_print_level,
                                 logger=get_logger("ptycho"), log=get_logger("ptycho").info)
 verbose.__doc__ = "ptypy's ``u.verbose``: ``set_level(n | name)``, ``get_level()``, ``logger``."
+logger = verbose.logger
+
+# ptypy's MPI helpers for scripts that test them; beamkit runs one process and parallelises inside it
+parallel = types.SimpleNamespace(MPIenabled=False, master=True, rank=0, size=1, comm=None,
+                                 barrier=lambda: None, allreduce=lambda a, op=None: a,
+                                 bcast=lambda data, source=0: data)
 
 
 # ---------------------------------------------------------------------------- norms
@@ -343,6 +350,38 @@ def imsave(a, filename=None, vmin=None, vmax=None, cmap=None):
         with atomic_path(filename) as tmp:
             mpimg.imsave(tmp, rgb, format="png")
     return rgb
+
+
+def imload(filename) -> np.ndarray:
+    """An image file (PNG, TIFF, JPEG via matplotlib/Pillow) as an array."""
+    import matplotlib.image as mpimg
+    from ..errors import FormatError
+    try:
+        return np.asarray(mpimg.imread(filename))
+    except (OSError, ValueError, SyntaxError) as e:
+        raise FormatError(f"cannot read image ({e})", path=str(filename), expected="an image file") from None
+
+
+def rmphaseramp(a, weight=None, return_phaseramp=False):
+    """Remove the linear phase ramp of a 2-d complex array (weighted mean phase gradient).
+
+    Returns the corrected array, and the ramp exp(i(gy*y + gx*x)) too when ``return_phaseramp``.
+    """
+    a = np.asarray(a)
+    w = np.ones(a.shape) if weight is None else np.asarray(weight, float)
+    wy = w[1:, :] * w[:-1, :]
+    wx = w[:, 1:] * w[:, :-1]
+    gy = np.angle((wy * a[1:, :] * np.conj(a[:-1, :])).sum())
+    gx = np.angle((wx * a[:, 1:] * np.conj(a[:, :-1])).sum())
+    Y, X = np.indices(a.shape, dtype=float)
+    ramp = np.exp(1j * (gy * Y + gx * X))
+    out = a * np.conj(ramp)
+    return (out, ramp) if return_phaseramp else out
+
+
+def mirror(A, axis=-1):
+    """``A`` reversed along ``axis``."""
+    return np.flip(np.asarray(A), axis=axis)
 
 
 def clean_path(path: str) -> str:
