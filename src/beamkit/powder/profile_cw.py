@@ -15,8 +15,8 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["STOFW", "tch_fwhm_eta", "fwhm_cw", "pseudo_voigt", "fcj_voigt", "cw_peak_window",
-           "fcj_phimin"]
+__all__ = ["STOFW", "tch_fwhm_eta", "fwhm_cw", "pseudo_voigt", "fcj_voigt", "fcj_voigt_peaks",
+           "cw_peak_window", "fcj_phimin"]
 
 STOFW = 2.35482                      # Gaussian FWHM / σ  (sqrt(8 ln 2)), as in GSAS-II
 _C = (2.69269, 2.42843, 4.47163, 0.07842)
@@ -78,7 +78,7 @@ def pseudo_voigt(X, F, eta, derivs: bool = False):
     invF = 1.0 / F
     u = X * invF
     u2 = u * u
-    eg = np.exp(-4.0 * _LN2 * u2)
+    eg = np.exp(np.maximum(-4.0 * _LN2 * u2, -300.0))      # clipped: avoids slow underflow
     G = _GNORM * invF * eg
     den = 1.0 / (1.0 + 4.0 * u2)
     L = (2.0 / np.pi) * invF * den
@@ -94,18 +94,27 @@ def pseudo_voigt(X, F, eta, derivs: bool = False):
     return P, dP_dX, dP_dF, L - G
 
 
+def _pv_fast(X, invF, cL, cG):
+    """Unit-area pseudo-Voigt value only, with few temporaries: cL = 2η/π, cG = (1 − η)·2√(ln2/π)."""
+    u2 = X * invF
+    u2 *= u2
+    den = 4.0 * u2
+    den += 1.0
+    np.reciprocal(den, out=den)
+    den *= cL
+    u2 *= -4.0 * _LN2
+    np.maximum(u2, -300.0, out=u2)
+    np.exp(u2, out=u2)
+    u2 *= cG
+    u2 += den
+    u2 *= invF
+    return u2
+
+
 def fcj_phimin(tth, shl):
     """2φ_min (degrees) of the FCJ axial-divergence weight for peaks at 2θ (degrees)."""
     c = np.cos(np.radians(tth))
     return np.degrees(np.arccos(np.clip(c * np.sqrt(1.0 + np.asarray(shl, float) ** 2), -1.0, 1.0)))
-
-
-def _pv_sig_gam(X, F, eta, dF, deta, derivs):
-    """pseudo-Voigt and its derivatives wrt X, sig, gam (chain through F, η)."""
-    if not derivs:
-        return pseudo_voigt(X, F, eta)
-    P, dX, dPF, dPe = pseudo_voigt(X, F, eta, True)
-    return P, dX, dPF * dF[0] + dPe * deta[0], dPF * dF[1] + dPe * deta[1]
 
 
 def fcj_voigt(dx, tth, sig, gam, shl, derivs: bool = False):
@@ -113,105 +122,142 @@ def fcj_voigt(dx, tth, sig, gam, shl, derivs: bool = False):
 
     dx: x − 2θ_peak (degrees); tth: peak position 2θ (degrees); sig (centideg²); gam (centideg);
     shl: S/L + H/L (use max(SH/L, 0.002) as GSAS-II does; 0 gives the symmetric function).
-    Returns P, or with ``derivs`` (P, dP/dpos [per degree], dP/dsig, dP/dgam, dP/dshl).
-    dP/dpos is −dP/d(dx), the position derivative at fixed asymmetry weights (as GSAS-II).
+    All broadcast together.  Returns P, or with ``derivs`` (P, dP/dpos [per degree], dP/dsig,
+    dP/dgam, dP/dshl).  dP/dpos is −dP/d(dx), the position derivative at fixed asymmetry
+    weights (as GSAS-II).
     """
     dx, tth, sig, gam, shl = np.broadcast_arrays(*[np.asarray(a, dtype=float)
                                                    for a in (dx, tth, sig, gam, shl)])
+    shape = dx.shape
+    r = fcj_voigt_peaks(dx.ravel(), np.arange(dx.size), tth.ravel(), sig.ravel(), gam.ravel(),
+                        shl.ravel(), derivs)
+    if derivs:
+        return tuple(a.reshape(shape) for a in r)
+    return r.reshape(shape)
+
+
+def fcj_voigt_peaks(dx, ipk, tth, sig, gam, shl, derivs: bool = False):
+    """As :func:`fcj_voigt` for pairs (dx, ipk) of many peaks given per peak (tth, sig, gam, shl).
+
+    Per-peak quantities (TCH width, mixing, quadrature nodes and weights) are computed once per
+    peak.  Far from the peak (|X| > max(3·FWHM, 1000·|2θ − 2φ_min|), X in centideg) the FCJ
+    convolution is replaced by the pseudo-Voigt shifted by the mean of the FCJ weight
+    (relative error below ~1e-6 there).
+    """
+    dx = np.asarray(dx, dtype=float)
+    ipk = np.asarray(ipk, dtype=np.intp)
+    m = np.size(tth)
+    tth = np.broadcast_to(np.asarray(tth, dtype=float), (m,))
+    sig = np.broadcast_to(np.asarray(sig, dtype=float), (m,))
+    gam = np.broadcast_to(np.asarray(gam, dtype=float), (m,))
+    shl = np.broadcast_to(np.asarray(shl, dtype=float), (m,))
     X = 100.0 * dx
     if derivs:
-        F, eta, *dd = tch_fwhm_eta(sig, gam, True)
-        dF, deta = (dd[0], dd[1]), (dd[2], dd[3])
+        F, eta, dFs, dFg, des, deg = tch_fwhm_eta(sig, gam, True)
     else:
         F, eta = tch_fwhm_eta(sig, gam)
-        dF = deta = None
     phimin = fcj_phimin(tth, shl)
-    delta = 100.0 * (tth - phimin)                       # centideg, signed (negative above 90°)
-    gam_ = np.where(gam > 0, gam, np.nan)
+    delta = 100.0 * (tth - phimin)
     K = np.where(gam > 0, 300.0 * np.abs(delta) / np.where(gam > 0, gam, 1.0), 200.0 * np.abs(delta))
     asym = (shl > 0) & (np.abs(delta) > 1e-9)
-    P = np.zeros_like(X)
-    if derivs:
-        dP = [np.zeros_like(X) for _ in range(4)]
-    sym = ~asym
-    if sym.any():
-        r = _pv_sig_gam(X[sym], F[sym], eta[sym],
-                        None if dF is None else (dF[0][sym], dF[1][sym]),
-                        None if deta is None else (deta[0][sym], deta[1][sym]), derivs)
+    nsel = np.zeros(m, dtype=int)
+    nsel[asym] = _NTERMS[np.minimum(np.searchsorted(_NTERMS, np.ceil(K[asym])), len(_NTERMS) - 1)]
+    mu = np.zeros(m)
+    dmu = np.zeros(m)
+    groups = {}
+    for n in np.unique(nsel[asym]):          # a few node-count groups, not reflections
+        sel = np.nonzero(nsel == n)[0]
+        g = _fcj_nodes(int(n), tth[sel], shl[sel], phimin[sel], derivs)
+        mu[sel] = g["mu"]
         if derivs:
-            P[sym] = r[0]
-            dP[0][sym] = -100.0 * r[1]
-            dP[1][sym] = r[2]
-            dP[2][sym] = r[3]
-        else:
-            P[sym] = r
-    if asym.any():
-        idx = np.nonzero(asym)[0]
-        nsel = _NTERMS[np.minimum(np.searchsorted(_NTERMS, np.ceil(K[idx])), len(_NTERMS) - 1)]
-        for n in np.unique(nsel):              # a few node-count groups, not reflections
-            sel = idx[nsel == n]
-            r = _fcj_group(int(n), X[sel], tth[sel], F[sel], eta[sel], shl[sel], phimin[sel],
-                           None if dF is None else (dF[0][sel], dF[1][sel]),
-                           None if deta is None else (deta[0][sel], deta[1][sel]), derivs)
-            if derivs:
-                P[sel] = r[0]
-                for j in range(4):
-                    dP[j][sel] = r[1 + j]
-            else:
-                P[sel] = r
-    del gam_
+            dmu[sel] = g["dmu"]
+        rowmap = np.full(m, -1, dtype=np.intp)
+        rowmap[sel] = np.arange(sel.size)
+        groups[int(n)] = (g, rowmap)
+    core = asym[ipk] & (np.abs(X) < np.maximum(3.0 * F, 1000.0 * np.abs(delta))[ipk])
+    tail = ~core
+    P = np.empty_like(X)
+    if derivs:
+        dP = [np.empty_like(X) for _ in range(4)]
+    it = np.nonzero(tail)[0] if core.any() else slice(None)
+    kt = ipk[it]
+    Xt = X[it] + mu[kt]
+    if not derivs:
+        iF, cL, cG = 1.0 / F, eta * (2.0 / np.pi), (1.0 - eta) * _GNORM
+        P[it] = _pv_fast(Xt, iF[kt], cL[kt], cG[kt])
+    else:
+        Pt, dXt, dFt, det = pseudo_voigt(Xt, F[kt], eta[kt], True)
+        P[it] = Pt
+        dP[0][it] = -100.0 * dXt
+        dP[1][it] = dFt * dFs[kt] + det * des[kt]
+        dP[2][it] = dFt * dFg[kt] + det * deg[kt]
+        dP[3][it] = dXt * dmu[kt]
+    if core.any():
+        icore = np.nonzero(core)[0]
+        gcore = nsel[ipk[icore]]
+        order = np.argsort(gcore, kind="stable")
+        icore, gcore = icore[order], gcore[order]
+        bounds = np.searchsorted(gcore, list(groups) + [np.iinfo(int).max])
+        for j, (n, (g, rowmap)) in enumerate(groups.items()):
+            ic = icore[bounds[j]:bounds[j + 1]]
+            if ic.size == 0:
+                continue
+            k = ipk[ic]
+            row = rowmap[k]
+            Xk = X[ic, None] + g["off"][row]
+            Wn = g["Wn"][row]
+            Fk, ek = F[k, None], eta[k, None]
+            if not derivs:
+                P[ic] = (Wn * _pv_fast(Xk, 1.0 / Fk, ek * (2.0 / np.pi), (1.0 - ek) * _GNORM)).sum(axis=1)
+                continue
+            Pk, dXk, dFk, dek = pseudo_voigt(Xk, Fk, ek, True)
+            Pc = (Wn * Pk).sum(axis=1)
+            P[ic] = Pc
+            dP[0][ic] = -100.0 * (Wn * dXk).sum(axis=1)
+            dP[1][ic] = (Wn * (dFk * dFs[k, None] + dek * des[k, None])).sum(axis=1)
+            dP[2][ic] = (Wn * (dFk * dFg[k, None] + dek * deg[k, None])).sum(axis=1)
+            dP[3][ic] = (g["dWn"][row] * Pk + Wn * dXk * g["doff"][row]).sum(axis=1)
     if derivs:
         return (P, *dP)
     return P
 
 
-def _fcj_group(n, X, tth, F, eta, shl, phimin, dF, deta, derivs):
-    """FCJ quadrature with n Gauss–Legendre nodes for one group of pairs."""
+def _fcj_nodes(n, tth, shl, phimin, derivs):
+    """Per-peak FCJ quadrature: node offsets (centideg), normalised weights, their shl derivatives."""
     t, w = _gauss_legendre(n)
     frac = 0.5 * (1.0 + t)                                 # node position in [0, 1] from 2φ_min
     span = (tth - phimin)[:, None]                         # degrees
     phi = phimin[:, None] + span * frac[None, :]           # (m, n) degrees
     c = np.cos(np.radians(tth))[:, None]
     cphi = np.cos(np.radians(phi))
-    h2 = cphi ** 2 / c ** 2 - 1.0
-    h = np.sqrt(np.maximum(h2, 1e-300))
+    h = np.sqrt(np.maximum(cphi ** 2 / c ** 2 - 1.0, 1e-300))
     A = shl[:, None]
     acp = np.abs(cphi)
-    W = np.maximum(A - h, 0.0) / (h * acp) * w[None, :]    # FCJ weight (S = H)
-    D = W.sum(axis=1)
-    off = 100.0 * (tth[:, None] - phi)                      # centideg: PV evaluated at X + off
-    Xk = X[:, None] + off
-    Fk = F[:, None]
-    ek = eta[:, None]
+    W = np.maximum(A - h, 0.0) / (h * acp) * w[None, :]    # FCJ weight with S/L = H/L
+    D = W.sum(axis=1, keepdims=True)
+    Wn = W / D
+    off = 100.0 * (tth[:, None] - phi)                      # PV evaluated at X + off (centideg)
+    out = {"Wn": Wn, "off": off, "mu": (Wn * off).sum(axis=1)}
     if not derivs:
-        Pk = pseudo_voigt(Xk, Fk, ek)
-        return (W * Pk).sum(axis=1) / D
-    Pk, dXk, dFk, dek = pseudo_voigt(Xk, Fk, ek, True)
-    N = (W * Pk).sum(axis=1)
-    P = N / D
-    dP_dX = (W * dXk).sum(axis=1) / D
-    dP_dsig = (W * (dFk * dF[0][:, None] + dek * deta[0][:, None])).sum(axis=1) / D
-    dP_dgam = (W * (dFk * dF[1][:, None] + dek * deta[1][:, None])).sum(axis=1) / D
-    # d/dshl: the weights depend on A directly and through the nodes (via 2φ_min)
+        return out
     s = np.sqrt(1.0 + shl ** 2)
     cc = np.cos(np.radians(tth))
     arg = np.clip(cc * s, -1.0, 1.0)
-    dphimin_dA = np.degrees(-(cc * shl / s) / np.sqrt(np.maximum(1.0 - arg ** 2, 1e-300)))
-    dphi = dphimin_dA[:, None] * (1.0 - frac[None, :])      # dφ_k/dA, degrees
+    dphimin = np.degrees(-(cc * shl / s) / np.sqrt(np.maximum(1.0 - arg ** 2, 1e-300)))
+    dphi = dphimin[:, None] * (1.0 - frac[None, :])        # dφ_k/dshl (degrees)
     sphi = np.sin(np.radians(phi))
-    dh_dphi = -(cphi * sphi) / (c ** 2 * h) * (np.pi / 180.0)   # per degree
+    dh_dphi = -(cphi * sphi) / (c ** 2 * h) * (np.pi / 180.0)
     inner = np.where(A - h > 0, 1.0, 0.0)
-    # W = (A - h)/(h |cosφ|) * w
+    dacp = -np.sign(cphi) * sphi * (np.pi / 180.0)
     dW_dA = inner / (h * acp) * w[None, :]
-    dacp_dphi = -np.sign(cphi) * sphi * (np.pi / 180.0)
-    dW_dphi = w[None, :] * inner * (-dh_dphi * h * acp - (A - h) * (dh_dphi * acp + h * dacp_dphi)) \
+    dW_dphi = w[None, :] * inner * (-dh_dphi * h * acp - (A - h) * (dh_dphi * acp + h * dacp)) \
         / (h * acp) ** 2
-    dWk = dW_dA + dW_dphi * dphi
-    dPk = dXk * (-100.0 * dphi)                              # Xk = X + 100(tth - φ)
-    dN = (dWk * Pk + W * dPk).sum(axis=1)
-    dD = dWk.sum(axis=1)
-    dP_dshl = (dN - P * dD) / D
-    return P, -100.0 * dP_dX, dP_dsig, dP_dgam, dP_dshl
+    dW = dW_dA + dW_dphi * dphi
+    dD = dW.sum(axis=1, keepdims=True)
+    dWn = (dW - Wn * dD) / D
+    doff = -100.0 * dphi
+    out.update(dWn=dWn, doff=doff, dmu=(dWn * off + Wn * doff).sum(axis=1))
+    return out
 
 
 def cw_peak_window(pos, sig, gam, shl):
