@@ -189,3 +189,14 @@ def test_user_loader_declared_with_parse_doc():
     s.initialize()
     c = s.auto(10)
     assert isinstance(s, StripeScan) and c["data"].shape == (5, 8, 8) and c["data"][0, 5].sum() == 8
+
+
+def test_base_class_without_loader_and_shape_none():
+    s = PtyScan(Param(positions_theory=np.zeros((2, 2))))
+    with pytest.raises(ParameterError, match="MoonFlowerScan"):
+        s.auto(2)
+    s = MyLoader(Param(shape=None, psize=75e-6))
+    s.initialize()
+    c = s.auto(3)
+    assert c["data"].shape == (3, H, W) and c["common"]["shape"].tolist() == [H, W]
+    np.testing.assert_allclose(c["common"]["resolution"], c["common"]["lam"] * 7.19 / (np.array([H, W]) * 75e-6))

@@ -232,7 +232,10 @@ class PtyScan:
 
     def load(self, indices):
         """Raw frames of ``indices`` as (data, positions, weights) dicts keyed by index; override."""
-        raise NotImplementedError(f"{type(self).__name__} must implement load() or load_batch()")
+        known = ", ".join(sorted(k for k in SCANS if k != "PtyScan"))
+        raise ParameterError("data.name", f"a data source (known: {known})", type(self).__name__,
+                             message=f"{type(self).__name__} has no frames of its own: choose a data source "
+                             f"with data.name, or subclass PtyScan and implement load()")
 
     def check(self, frames=None, start=None):
         """(frames accessible from ``start``, end of scan reached?); override for live data."""
