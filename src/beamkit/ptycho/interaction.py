@@ -163,7 +163,7 @@ class InteractionServer:
         pars = dict(pars or {})
         addr = str(pars.get("address") or "tcp://127.0.0.1")
         self.host = addr.split("://", 1)[-1]
-        self.port = int(pars.get("port") or 5560)
+        self.port = int(5560 if pars.get("port") is None else pars.get("port"))
         self.connections = int(pars.get("connections") or 10)
         self.pingtimeout = float(pars.get("pingtimeout") or 10)
         self.token = token
