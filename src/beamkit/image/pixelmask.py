@@ -33,14 +33,23 @@ def _group_lower_median(keys: np.ndarray, values: np.ndarray, nbins: int):
     return med, counts
 
 
+def _sorted_by_bin(bins: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """Integer ``values`` sorted by (bin, value) through one sort of packed 64-bit keys."""
+    v = values.astype(np.int64)
+    vmin = int(v.min()) if v.size else 0
+    span = int(v.max()) - vmin + 1 if v.size else 1
+    if span >= 2 ** 40 or bins.size and int(bins.max()) >= 2 ** 22:
+        return v[np.lexsort((v, bins))]
+    keys = np.sort((bins.astype(np.int64) << 40) + (v - vmin))
+    return (keys & ((1 << 40) - 1)) + vmin
+
+
 def ring_median_mad(bins: np.ndarray, values: np.ndarray, nbins: int):
-    """Per-bin lower median and scaled MAD (1.4826 × lower median of |v − median|) of ``values``."""
-    order = np.lexsort((values, bins))
-    b, v = bins[order], values[order]
-    med, counts = _group_lower_median(b, v, nbins)
-    dev = np.abs(v - med[b])
-    order2 = np.lexsort((dev, b))
-    mad, _ = _group_lower_median(b[order2], dev[order2], nbins)
+    """Per-bin lower median and scaled MAD (1.4826 × lower median of |v − median|) of integer ``values``."""
+    b_sorted = np.sort(bins)
+    med, counts = _group_lower_median(b_sorted, _sorted_by_bin(bins, values).astype(np.float64), nbins)
+    dev = np.abs(values - med[bins])
+    mad, _ = _group_lower_median(b_sorted, _sorted_by_bin(bins, dev).astype(np.float64), nbins)
     return med, mad * MAD_SCALE, counts
 
 
