@@ -40,6 +40,10 @@ def test_first_frames_match_shared_dataset():
     # positions: same generator, same wavelength constant -> equal to rounding
     np.testing.assert_allclose(c["positions"], pos[np.argsort(idx)][:20], rtol=0, atol=1e-15)
     assert s.obj.shape == (513, 513)           # ptypy's simulated object size for this scan
+    truth = np.load(shared_file("ptypy-data", "moonflower161_truth.npz"))
+    np.testing.assert_array_equal(s.pixel, truth["corner_px"])          # whole-pixel simulation corners
+    np.testing.assert_allclose(s.resolution, truth["pixel_size_m"], rtol=1e-9)
+    np.testing.assert_allclose(c["positions"] / s.resolution, truth["position_px"][:20], atol=1e-6)
     # scale: same photon budget; the object differs, so totals agree only roughly (own picture)
     ratio = c["data"].sum() / ref.sum()
     assert 0.5 < ratio < 2.0, ratio
