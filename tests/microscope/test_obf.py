@@ -355,3 +355,18 @@ def test_zlib_stream_layout_matches_spec(tmp_path):
     j = 1
     plane = zlib.decompressobj(-15).decompress(raw[rec.flush_positions[j - 1]:], 512)
     np.testing.assert_array_equal(np.frombuffer(plane, np.uint16).reshape(16, 16), a[1])
+
+
+def test_nan_geometry_and_zero_sizes(tmp_path):
+    good = bytearray(_valid_file(tmp_path))
+    bad = bytearray(good)
+    struct.pack_into("<d", bad, 34 + 84, float("nan"))      # length of axis 0
+    p = tmp_path / "nan.obf"
+    p.write_bytes(bytes(bad))
+    with pytest.raises(FormatError, match="non-finite") as ei:
+        File(p)
+    assert ei.value.offset == 34 + 84
+    zero = bytearray(good)
+    struct.pack_into("<I", zero, 34 + 24, 0)                  # res[0] = 0 with data present
+    p.write_bytes(bytes(zero))
+    assert File(p).read(0).data().shape == (8, 0)

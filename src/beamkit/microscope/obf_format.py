@@ -234,6 +234,11 @@ def read_stack_record(cur: _Cursor, pos: int) -> StackRecord:
     res = list(v[3:3 + rank])
     lengths = list(v[18:18 + rank])
     offsets = list(v[33:33 + rank])
+    for k, x in enumerate(lengths + offsets):
+        if not np.isfinite(x):
+            field = 84 + 8 * k if k < rank else 204 + 8 * (k - rank)
+            raise FormatError("non-finite axis length or offset", path=cur.path, offset=pos + field,
+                              expected="a finite number", got=x)
     dt, ctype, clevel, name_len, descr_len = v[48:53]
     _reserved, data_len, next_pos = v[53:56]
     if dt not in DT_TO_NUMPY:
@@ -403,7 +408,8 @@ def read_stack_data(cur: _Cursor, rec: StackRecord) -> np.ndarray:
     else:
         raw = stream[:present]
     out = np.zeros(nbytes, dtype=np.uint8)
-    out[:len(raw)] = np.frombuffer(raw, np.uint8)
+    n = min(len(raw), nbytes)
+    out[:n] = np.frombuffer(raw, np.uint8, n)
     return out.view(rec.dtype).reshape(rec.numpy_shape)
 
 
