@@ -93,9 +93,8 @@ def _phase_reflections(phase, hap, inst, sample, typ, xlo, xhi, x, limits):
         dmin = max(T.tof_d_from_pos(max(limits[0], xlo), inst), 0.05)
         dmax = float(T.tof_d_from_pos(min(limits[1], xhi), inst))
     else:
-        lam = flat_inst(inst).get("Lam", flat_inst(inst).get("Lam1"))
-        lam2 = flat_inst(inst).get("Lam2", lam)
-        dmin = max(lam, lam2) / (2.0 * np.sin(np.radians(min(limits[1], 179.9) / 2.0)))
+        lam = flat_inst(inst).get("Lam", flat_inst(inst).get("Lam1"))     # GSAS-II: λ1 sets dmin
+        dmin = lam / (2.0 * np.sin(np.radians(min(limits[1], 179.9) / 2.0)))
         dmax = np.inf
     refl = generate_reflections(A, sg, dmin, dmax)
     hkl, d, mult = refl["hkl"], refl["d"], refl["mult"]

@@ -126,7 +126,7 @@ def cmd_simulate(args) -> int:
     h = gpx.add_simulated_powder_histogram("simulation", args.iparams, args.tmin, args.tmax,
                                            Npoints=args.npoints, phases=[ph], scale=args.scale,
                                            ibank=args.bank)
-    gpx.do_refinements([{}])
+    gpx.compute()
     gpx.save()
     root = args.filename.rsplit(".", 1)[0]
     print(h.Export(root + "_data", ".csv", "hist"))

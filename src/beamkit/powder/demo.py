@@ -16,7 +16,7 @@ def run(outdir) -> dict:
     hist = gpx.add_simulated_powder_histogram("NaCl CuKa simulation", str(DATA / "lab_CuKa.instprm"),
                                               10.0, 120.0, Tstep=0.02, phases=[phase], scale=1000.0)
     hist.data["Background"][0][3:6] = [150.0, -60.0, 20.0]   # a visible chebyschev-1 background
-    gpx.do_refinements([{}])
+    gpx.compute()
     gpx.save()
     csv = hist.Export(str(out / "NaCl_sim"), ".csv", "hist")
     refl = hist.Export(str(out / "NaCl_refl"), ".csv", "refl")

@@ -31,7 +31,7 @@ def test_plot_default_name(tmp_path, monkeypatch):
     from beamkit.powder.demo import DATA
     g.add_phase(str(DATA / "NaCl.cif"))
     h = g.add_simulated_powder_histogram("n", str(DATA / "lab_CuKa.instprm"), 20, 60, Npoints=500, phases="all")
-    g.do_refinements([{}])
+    g.compute()
     fn = h.plot()
     assert fn == "PWDR_n.png" and (tmp_path / fn).stat().st_size > 1000
 
