@@ -174,13 +174,17 @@ def hessian_lsq(func, x0, jac=None, hess=None, *, ftol: float = 1e-3, xtol: floa
             if Ainv is not None:
                 step[ivec] = (Ainv @ Yn) / Ad * shift_factor
             xt = x + step
+            chisq1 = np.inf
             if np.all(np.isfinite(xt)):
-                rt = np.asarray(func(xt), float)
+                try:
+                    rt = np.asarray(func(xt), float)
+                except (ValueError, ArithmeticError) as exc:   # e.g. a size driven below zero
+                    log.debug("trial step rejected: %s", exc)
+                    rt = None
                 nfev += 1
-                with np.errstate(over="ignore", invalid="ignore"):
-                    chisq1 = float(np.sum(rt * rt))
-            else:
-                chisq1 = np.inf
+                if rt is not None:
+                    with np.errstate(over="ignore", invalid="ignore"):
+                        chisq1 = float(np.sum(rt * rt))
             if not np.isfinite(chisq1) or chisq1 > chisq0 * (1.0 + ftol):
                 lam = 10.0 ** lamda if lam == 0 else lam * 10.0
                 lam_max = max(lam_max, lam)

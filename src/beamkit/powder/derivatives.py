@@ -1,0 +1,411 @@
+"""Weighted residuals and their Jacobian over a whole project (Rietveld refinement).
+
+For each histogram the pattern is Σ_phases Σ_reflections I_k·P(x − pos_k; sig_k, gam_k)
+(+ Kα2) + background.  The profile derivatives dP/dpos, dP/dsig, dP/dgam, dP/dSH/L are
+analytic (``profile_cw.fcj_voigt``) and are evaluated once per Jacobian; what each
+variable does to the reflection quantities (I_k, pos_k, sig_k, gam_k) is taken by
+central differences of the cheap reflection-level calculation, then chained with the
+profile derivatives.  Background variables go through the background alone.  A
+variable that changes the reflection set (or a TOF histogram) falls back to central
+differences of the whole pattern (:func:`full_fd_column`), which tests use as the check.
+
+Residuals are ``sqrt(wtFactor·w)·(yobs − ycalc)`` on the in-limit points of every
+histogram, concatenated in project order.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from ..errors import RefinementError
+from . import calc as C
+from .histogram import limits_mask
+from .model import flat_inst
+from ..core.log import get_logger
+from .variables import collect, split_name
+
+__all__ = ["ProjectObjective", "fd_step", "refine_project", "project_variables"]
+
+log = get_logger("beamkit.powder.refine")
+
+_BKG_VARS = ("Back;", "BkPk", "Debye")
+
+
+def fd_step(v: float) -> float:
+    """Central-difference step for a value ``v``: 1e-6·max(|v|, 1e-3)."""
+    return 1e-6 * max(abs(float(v)), 1e-3)
+
+
+def _ragged(starts, stops):
+    n = np.maximum(stops - starts, 0)
+    rows = np.repeat(np.arange(n.size), n)
+    offs = np.cumsum(n) - n
+    return rows, starts[rows] + (np.arange(rows.size) - offs[rows])
+
+
+class _HistCalc:
+    """One histogram's data, the phases that use it and its last evaluation."""
+
+    def __init__(self, hid, name, hd, phases):
+        self.hid, self.name, self.hd = hid, name, hd
+        self.phases = phases          # [(pid, pname, pdict)]
+
+    def data(self):
+        x, y, w = (np.asarray(a, float) for a in self.hd["data"][1][:3])
+        m = limits_mask(self.hd)
+        wt = float(self.hd["data"][0].get("wtFactor", 1.0))
+        return x[m], y[m], np.sqrt(np.maximum(wt * w[m], 0.0)), m
+
+    def _haps(self):
+        for pid, pname, ph in self.phases:
+            hap = ph["Histograms"].get(self.name)
+            if hap is not None and hap.get("Use", True):
+                yield pid, pname, ph, hap
+
+    def reflections(self, xin):
+        """{pname: cols} from the reflection-level calculation (no profiles)."""
+        hd = self.hd
+        inst = hd["Instrument Parameters"][0]
+        typ = flat_inst(inst)["Type"]
+        out = {}
+        for pid, pname, ph, hap in self._haps():
+            cols, _ = C._phase_reflections(ph, hap, inst, hd["Sample Parameters"], typ, xin[0], xin[-1],
+                                           xin, hd["Limits"][1])
+            out[pname] = cols
+        return out
+
+    def evaluate(self, derivs: bool = False):
+        """ycalc and ybkg on the in-limit points; with ``derivs`` keeps the profile derivatives."""
+        hd = self.hd
+        xin, yo, sw, m = self.data()
+        inst = hd["Instrument Parameters"][0]
+        fi = flat_inst(inst)
+        typ = fi["Type"]
+        self.tof = typ[2] == "T"
+        ybkg = C.background_from_dict(hd["Background"], xin, inst)
+        yc = ybkg.copy()
+        self.shl_raw = float(fi.get("SH/L", 0.002))
+        shl = max(self.shl_raw, 0.002)
+        parts = {}
+        refl = self.reflections(xin) if xin.size else {}
+        for pname, cols in refl.items():
+            if "pos" not in cols or len(cols["pos"]) == 0:
+                continue
+            inten = cols["Icorr"] * cols["Fc2"]
+            comps = [(cols["pos"], 1.0, np.ones(len(cols["pos"])))]
+            if not self.tof and "Lam1" in fi and "Lam2" in fi:
+                ratio = 360.0 * (fi["Lam2"] - fi["Lam1"]) / (np.pi * fi["Lam1"])
+                th = np.radians(cols["pos"] / 2.0)
+                comps.append((cols["pos"] + ratio * np.tan(th), fi.get("I(L2)/I(L1)", 0.5),
+                              1.0 + ratio * (np.pi / 360.0) / np.cos(th) ** 2))
+            store = []
+            for pos, kr, dp in comps:
+                cc = dict(cols, pos=pos)
+                lo, hi = C._windows(cc, typ, shl)
+                rows, pts = _ragged(np.searchsorted(xin, pos - lo), np.searchsorted(xin, pos + hi))
+                dx = xin[pts] - pos[rows]
+                if self.tof or not derivs:
+                    prof = C._tof_profile(cc) if self.tof else C._cw_profile(cc, shl)
+                    P = prof(dx, rows)
+                    d = None
+                else:
+                    from .profile_cw import fcj_voigt
+                    P, dpos, dsig, dgam, dshl = fcj_voigt(dx, pos[rows], cols["sig"][rows], cols["gam"][rows],
+                                                          shl, derivs=True)
+                    d = (dpos * dp[rows], dsig, dgam, dshl)
+                yc += np.bincount(pts, inten[rows] * kr * P, minlength=xin.size)
+                store.append((rows, pts, P, kr, d))
+            parts[pname] = (cols, inten, store)
+        self.x, self.yo, self.sw, self.mask = xin, yo, sw, m
+        self.yc, self.ybkg, self.parts = yc, ybkg, parts
+        return yc
+
+    def column(self, var, objective) -> np.ndarray:
+        """dycalc/dvar on the in-limit points (after ``evaluate(derivs=True)``)."""
+        name = var.name
+        n = self.x.size
+        v0 = var.value
+        h = fd_step(v0)
+        _, hfield, nm, _ = split_name(name)
+        if any(nm.startswith(b) for b in _BKG_VARS):
+            var.set(v0 + h)
+            bp = C.background_from_dict(self.hd["Background"], self.x, self.hd["Instrument Parameters"][0])
+            var.set(v0 - h)
+            bm = C.background_from_dict(self.hd["Background"], self.x, self.hd["Instrument Parameters"][0])
+            var.set(v0)
+            return (bp - bm) / (2 * h)
+        if self.tof:
+            return self.full_fd_column(var)
+        out = np.zeros(n)
+        if nm == "SH/L":
+            if self.shl_raw >= 0.002:
+                for cols, inten, store in self.parts.values():
+                    for rows, pts, P, kr, d in store:
+                        out += np.bincount(pts, inten[rows] * kr * d[3], minlength=n)
+            return out
+        var.set(v0 + h)
+        rp = self.reflections(self.x)
+        var.set(v0 - h)
+        rm = self.reflections(self.x)
+        var.set(v0)
+        for pname, (cols, inten, store) in self.parts.items():
+            cp, cm = rp.get(pname), rm.get(pname)
+            if cp is None or cm is None or len(cp["d"]) != len(cols["d"]) or len(cm["d"]) != len(cols["d"]) \
+                    or not (np.array_equal(cp["h"], cols["h"]) and np.array_equal(cm["h"], cols["h"])
+                            and np.array_equal(cp["l"], cols["l"]) and np.array_equal(cm["l"], cols["l"])):
+                return self.full_fd_column(var)
+            dI = (cp["Icorr"] * cp["Fc2"] - cm["Icorr"] * cm["Fc2"]) / (2 * h)
+            dpos = (cp["pos"] - cm["pos"]) / (2 * h)
+            dsig = (cp["sig"] - cm["sig"]) / (2 * h)
+            dgam = (cp["gam"] - cm["gam"]) / (2 * h)
+            for rows, pts, P, kr, d in store:
+                val = dI[rows] * P
+                if np.any(dpos):
+                    val = val + inten[rows] * d[0] * dpos[rows]
+                if np.any(dsig):
+                    val = val + inten[rows] * d[1] * dsig[rows]
+                if np.any(dgam):
+                    val = val + inten[rows] * d[2] * dgam[rows]
+                out += np.bincount(pts, kr * val, minlength=n)
+        return out
+
+    def full_fd_column(self, var) -> np.ndarray:
+        """dycalc/dvar by central differences of the whole pattern (the fallback and the check)."""
+        v0 = var.value
+        h = fd_step(v0)
+        phases = {pname: ph for pid, pname, ph in self.phases}
+        var.set(v0 + h)
+        yp = C.pattern_from_dicts(self.hd, phases)["ycalc"]
+        var.set(v0 - h)
+        ym = C.pattern_from_dicts(self.hd, phases)["ycalc"]
+        var.set(v0)
+        return (yp - ym) / (2 * h)
+
+
+class ProjectObjective:
+    """Residual vector and Jacobian of a project over its refined variables.
+
+    ``project`` needs ``histograms()`` / ``phases()`` returning objects with
+    ``id``, ``name`` and ``data`` (GSAS-II dicts).  ``hist_filter``: names to use.
+    """
+
+    def __init__(self, project, hist_filter=None):
+        hists = [h for h in project.histograms() if hist_filter is None or h.name in hist_filter]
+        phases = [(p.id, p.name, p.data) for p in project.phases()]
+        self.calcs = []
+        for h in hists:
+            ph = [(pid, pn, pd) for pid, pn, pd in phases if h.name in pd.get("Histograms", {})]
+            self.calcs.append(_HistCalc(h.id, h.name, h.data, ph))
+        self.vars = collect([(pid, pd) for pid, pn, pd in phases],
+                            [(h.id, h.name, h.data) for h in hists])
+        self.vary = self.vars.vary_list()
+        self._hist_of_phase = {pid: {c.hid for c in self.calcs if any(q[0] == pid for q in c.phases)}
+                               for pid, _, _ in phases}
+
+    # values ---------------------------------------------------------------
+    def values(self) -> np.ndarray:
+        return self.vars.values(self.vary)
+
+    def set(self, x) -> None:
+        self.vars.set_values(self.vary, x)
+
+    def _affects(self, name, hid) -> bool:
+        p, h, _, _ = split_name(name)
+        if h not in ("", "*"):
+            return int(h) == hid
+        if p != "":
+            return hid in self._hist_of_phase.get(int(p), set())
+        return True
+
+    # residuals ------------------------------------------------------------
+    def residual(self, x=None, derivs: bool = True) -> np.ndarray:
+        """sqrt(w)·(yobs − ycalc) over all histograms (sets x first when given).
+
+        With ``derivs`` (default) the profile derivatives are kept, so that a Jacobian
+        at the same x needs no new pattern evaluation.
+        """
+        if x is not None:
+            self.set(x)
+        self._at = None if x is None else np.array(x, float)
+        self._derivs = derivs
+        out = []
+        with np.errstate(all="ignore"):
+            for c in self.calcs:
+                yc = c.evaluate(derivs=derivs)
+                out.append(c.sw * (c.yo - yc))
+        r = np.concatenate(out) if out else np.zeros(0)
+        return r
+
+    def jacobian(self, x=None) -> np.ndarray:
+        """J = d(sqrt(w)·ycalc)/dx, shape (Nobs, nvary)."""
+        same = (x is not None and getattr(self, "_at", None) is not None and self._derivs
+                and np.array_equal(np.asarray(x, float), self._at))
+        if not same:
+            self.residual(x, derivs=True)
+        blocks = []
+        for c in self.calcs:
+            Jh = np.zeros((c.x.size, len(self.vary)))
+            for k, name in enumerate(self.vary):
+                if self._affects(name, c.hid):
+                    Jh[:, k] = c.column(self.vars[name], self)
+            blocks.append(c.sw[:, None] * Jh)
+        J = np.concatenate(blocks, axis=0) if blocks else np.zeros((0, len(self.vary)))
+        if not np.all(np.isfinite(J)):
+            bad = np.flatnonzero(~np.all(np.isfinite(J), axis=0))
+            raise RefinementError("non-finite derivatives for " + ", ".join(self.vary[i] for i in bad))
+        return J
+
+    def nobs(self) -> int:
+        return int(sum(c.x.size if hasattr(c, "x") else int(limits_mask(c.hd).sum()) for c in self.calcs))
+
+    def sum_wyo2(self):
+        """Per-histogram Σ w·yo² (for Rwp) after an evaluation."""
+        return [float(np.sum((c.sw * c.yo) ** 2)) for c in self.calcs]
+
+
+# ===================================================================== driver
+def project_variables(project):
+    """All variables of a project (:class:`~beamkit.powder.variables.VarSet`)."""
+    phases = [(p.id, p.data) for p in project.phases()]
+    return collect(phases, [(h.id, h.name, h.data) for h in project.histograms()])
+
+
+def _constraint_rows(project, vary, vars_):
+    """Linear constraints A·x = b on the varied variables, and the held names."""
+    cons = project.data.get("Constraints", {}).get("data", {})
+    rows, rhs, held = [], [], set()
+    index = {n: i for i, n in enumerate(vary)}
+
+    def resolve(name):
+        try:
+            return vars_.lookup(name).name
+        except Exception:
+            return None
+    for typ in ("Hist", "HAP", "Phase", "Global"):
+        for rec in cons.get(typ, []):
+            if not isinstance(rec, list) or len(rec) < 4:
+                continue
+            kind = rec[-1]
+            terms = [(float(m), resolve(getattr(v, "varname", lambda: v)() if not isinstance(v, str) else v))
+                     for m, v in rec[:-3]]
+            if kind == "h":
+                held.update(n for _, n in terms if n)
+            elif kind == "c":
+                a, b = np.zeros(len(vary)), float(rec[-3])
+                use = False
+                for m, n in terms:
+                    if n in index:
+                        a[index[n]] += m
+                        use = True
+                    elif n is not None:
+                        b -= m * vars_[n].value
+                if use:
+                    rows.append(a)
+                    rhs.append(b)
+            elif kind == "e":
+                (m0, n0), rest = terms[0], terms[1:]
+                for m, n in rest:
+                    a, b = np.zeros(len(vary)), 0.0
+                    if n0 in index:
+                        a[index[n0]] += m0
+                    elif n0 is not None:
+                        b -= m0 * vars_[n0].value
+                    if n in index:
+                        a[index[n]] -= m
+                    elif n is not None:
+                        b += m * vars_[n].value
+                    if np.any(a):
+                        rows.append(a)
+                        rhs.append(b)
+    return (np.array(rows).reshape(-1, len(vary)), np.array(rhs)), held
+
+
+def refine_project(project, hist_filter=None, quiet: bool = False) -> dict:
+    """Refine a project's flagged variables (LM on the normal equations) and store the results.
+
+    Results go to ``project.data['Covariance']['data']`` as GSAS-II keeps them (varyList,
+    variables, sig, covMatrix, Rvals, parmDict) and the histograms are recomputed.
+    Returns the Rvals dict.
+    """
+    from .lsq import hessian_lsq
+    from . import calc as _calc
+    ctrl = project.data["Controls"]["data"]
+    obj = ProjectObjective(project, hist_filter)
+    (A, b), held = _constraint_rows(project, obj.vary, obj.vars)
+    vary = [n for n in obj.vary if n not in held]
+    if len(vary) != len(obj.vary):
+        keep = [i for i, n in enumerate(obj.vary) if n not in held]
+        A = A[:, keep] if A.size else A.reshape(0, len(vary))
+        obj.vary = vary
+    from .restraints import restraint_rows
+    rest = restraint_rows(project, obj)
+    x0 = obj.values()
+    if A.shape[0]:
+        x0 = x0 - np.linalg.pinv(A) @ (A @ x0 - b)      # start on the constraint surface
+        u, s, vt = np.linalg.svd(A)
+        rank = int(np.sum(s > 1e-10 * max(s.max(), 1e-300)))
+        N = vt[rank:].T                                  # null-space basis (n, n − rank)
+    else:
+        N = np.eye(len(vary))
+    nres = 0 if rest is None else rest.nrows
+
+    def xof(z):
+        return x0 + N @ z
+
+    def func(z):
+        r = obj.residual(xof(z))
+        if rest is not None:
+            r = np.concatenate([r, rest.residual()])
+        return r
+
+    def jac(z):
+        J = obj.jacobian(xof(z))
+        if rest is not None:
+            J = np.concatenate([J, rest.jacobian(obj.vary)], axis=0)
+        return J @ N
+
+    maxcyc = int(ctrl.get("max cyc", 3))
+    names = vary if N.shape[1] == len(vary) and np.allclose(N, np.eye(len(vary))) else \
+        [f"z{i}" for i in range(N.shape[1])]
+    from ..core.log import progress
+    bar = progress(total=maxcyc, desc="refining", disable=quiet or maxcyc == 0)
+
+    def cb(cyc, z, chisq, lam):
+        if hasattr(bar, "update"):
+            bar.update(1)
+            if hasattr(bar, "set_postfix"):
+                bar.set_postfix(chi2=f"{chisq:.6g}")
+        log.debug("cycle %d: chi2 %.6g lambda %.1e", cyc, chisq, lam)
+    res = hessian_lsq(func, np.zeros(N.shape[1]), jac=jac, ftol=float(ctrl.get("min dM/M", 1e-3)),
+                      xtol=float(ctrl.get("SVDtol", 1e-6)), maxcyc=maxcyc if vary else 0,
+                      shift_factor=float(ctrl.get("shift factor", 1.0)), names=names, callback=cb)
+    if hasattr(bar, "close"):
+        bar.close()
+    x = xof(res.x)
+    obj.set(x)
+    r = obj.residual(x, derivs=False)
+    nobs = int(r.size)
+    chisq = float(r @ r) + (float(np.sum(rest.residual() ** 2)) if rest is not None else 0.0)
+    nvars = int(N.shape[1])
+    sumw = float(sum(obj.sum_wyo2()))
+    gof = float(np.sqrt(chisq / max(nobs + nres - nvars, 1)))
+    covx = N @ res.inv_normal @ N.T * gof ** 2
+    sig = np.sqrt(np.maximum(np.diag(covx), 0.0))
+    if res.diverged:
+        log.warning("%s", res.message.replace("z", "combination ") if names[0:1] == ["z0"] else res.message)
+    _calc.compute_project(project)
+    rvals = {"Rwp": float(100.0 * np.sqrt(chisq / sumw)) if sumw > 0 else 100.0, "GOF": gof,
+             "chisq": chisq, "Nobs": nobs, "Nvars": nvars, "lamMax": float(res.lam_max),
+             "SVD0": int(res.svd0), "converged": bool(res.converged), "DelChi2": float(res.delchi2),
+             "Max shft/sig": float(res.max_shift_sig), "ncyc": int(res.ncyc),
+             "RestraintTerms": nres}
+    if res.diverged:
+        rvals["message"] = res.message
+        rvals["runaway"] = res.runaway
+    cov = project.data["Covariance"].setdefault("data", {})
+    cov.update({"varyList": list(vary), "variables": x.tolist(), "sig": sig.tolist(),
+                "covMatrix": covx, "Rvals": rvals,
+                "parmDict": {n: v.value for n, v in obj.vars.items()},
+                "Lastshft": (N @ res.last_shift).tolist() if res.last_shift is not None else None})
+    log.info("refinement: Rwp %.4f%%  GOF %.4f  chi² %.6g  Nobs %d  Nvars %d  cycles %d",
+             rvals["Rwp"], gof, chisq, nobs, nvars, res.ncyc)
+    return rvals
