@@ -380,6 +380,39 @@ def _gather(cur: _Cursor, rec: StackRecord) -> bytes:
     return bytes(out)
 
 
+def _file_pieces(cur: _Cursor, pos: int, n: int, piece: int = 1 << 24):
+    """The bytes [pos, pos+n) of the file in pieces of at most ``piece`` bytes."""
+    cur.need(pos, n, "stack data")
+    cur.fh.seek(pos)
+    while n > 0:
+        b = cur.fh.read(min(piece, n))
+        if not b:
+            raise FormatError("short read", path=cur.path, offset=pos, expected=f"{n} more bytes of stack data")
+        n -= len(b)
+        yield b
+
+
+def _inflate_into(out: np.ndarray, pieces, limit: int, cur: _Cursor, rec: StackRecord) -> int:
+    """Inflate a zlib stream given in pieces into ``out`` (at most ``limit`` bytes); returns the count."""
+    d = zlib.decompressobj()
+    filled = 0
+    try:
+        for piece in pieces:
+            buf = d.decompress(piece, limit - filled) if filled < limit else b""
+            while True:
+                out[filled:filled + len(buf)] = np.frombuffer(buf, np.uint8)
+                filled += len(buf)
+                if filled >= limit or not d.unconsumed_tail:
+                    break
+                buf = d.decompress(d.unconsumed_tail, limit - filled)
+            if filled >= limit or d.eof:
+                break
+    except zlib.error as exc:
+        raise FormatError(f"zlib data are corrupt ({exc})", path=cur.path, offset=rec.data_pos,
+                          expected="a zlib stream") from None
+    return filled
+
+
 def read_stack_data(cur: _Cursor, rec: StackRecord) -> np.ndarray:
     """The stack's pixels as a C-order numpy array of shape ``rec.numpy_shape``."""
     nbytes = rec.nbytes
@@ -397,19 +430,23 @@ def read_stack_data(cur: _Cursor, rec: StackRecord) -> np.ndarray:
     if rec.min_format_version > 7:
         raise FormatError("stack needs a newer reader", path=cur.path, offset=rec.footer_pos + 1440,
                           expected="min_format_version <= 7", got=rec.min_format_version)
-    stream = _gather(cur, rec)
-    if rec.compression_type == 1:
-        d = zlib.decompressobj()
-        try:
-            raw = d.decompress(stream, present)
-        except zlib.error as exc:
-            raise FormatError(f"zlib data are corrupt ({exc})", path=cur.path, offset=rec.data_pos,
-                              expected="a zlib stream") from None
-    else:
-        raw = stream[:present]
     out = np.zeros(nbytes, dtype=np.uint8)
-    n = min(len(raw), nbytes)
-    out[:n] = np.frombuffer(raw, np.uint8, n)
+    if rec.chunk_positions:
+        stream = _gather(cur, rec)
+        if rec.compression_type == 1:
+            _inflate_into(out, [stream], present, cur, rec)
+        else:
+            n = min(len(stream), present)
+            out[:n] = np.frombuffer(stream, np.uint8, n)
+    elif rec.compression_type == 1:
+        _inflate_into(out, _file_pieces(cur, rec.data_pos, rec.data_len_disk), present, cur, rec)
+    else:
+        n = min(present, rec.data_len_disk)
+        cur.need(rec.data_pos, n, "stack data")
+        cur.fh.seek(rec.data_pos)
+        got = cur.fh.readinto(memoryview(out)[:n])
+        if got != n:
+            raise FormatError("short read", path=cur.path, offset=rec.data_pos, expected=f"{n} bytes of stack data")
     return out.view(rec.dtype).reshape(rec.numpy_shape)
 
 
