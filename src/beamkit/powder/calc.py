@@ -13,10 +13,10 @@ import numpy as np
 from ..errors import ParameterError
 from . import calc_terms as T
 from .histogram import limits_mask
-from .model import flat_inst
+from .model import flat_inst, sg_name
 
 __all__ = ["pattern_from_dicts", "compute_histogram", "compute_project", "residuals", "sum_peaks",
-           "background_from_dict", "REFLIST_COLUMNS_CW", "REFLIST_COLUMNS_TOF", "reflist_array"]
+           "background_from_dict", "background_peaks", "REFLIST_COLUMNS_CW", "REFLIST_COLUMNS_TOF", "reflist_array"]
 
 REFLIST_COLUMNS_CW = ("h", "k", "l", "mult", "d", "pos", "sig", "gam", "Fo2", "Fc2", "phase", "Icorr",
                       "Prfo", "Trans", "ExtP")
@@ -62,6 +62,30 @@ def background_from_dict(bkg, x, inst=None):
         return np.asarray(_bk.background(kind, coeffs, x, extra, inst=inst)[0], float)
     if len(x) == 0:
         return np.zeros(0)
+    return _bkg_function(kind, coeffs, x) + background_peaks(extra.get("peaksList", [])[:int(extra.get("nPeaks", 0))]
+                                                             if extra else [], x, inst)
+
+
+def background_peaks(peaks, x, inst):
+    """Σ int·profile of background peaks [pos, f, int, f, sig, f, gam, f] (CW: FCJ with SH/L; TOF: α = β = 1)."""
+    if not len(peaks) or inst is None:
+        return np.zeros(len(x))
+    P = np.array([[float(p[0]), float(p[2]), float(p[4]), float(p[6])] for p in peaks])
+    pos, inten, sig, gam = P.T
+    sig = np.maximum(sig, 0.01)
+    gam = np.maximum(gam, 0.1)
+    fi = flat_inst(inst)
+    cols = {"pos": pos, "sig": sig, "gam": gam, "alp": np.ones(len(pos)), "bet": np.ones(len(pos))}
+    typ = fi["Type"]
+    shl = max(float(fi.get("SH/L", 0.002)), 0.002)
+    lo, hi = _windows(cols, typ, shl)
+    prof = _tof_profile(cols) if typ[2] == "T" else _cw_profile(cols, shl)
+    return sum_peaks(x, pos, lo, hi, inten, prof)[0]
+
+
+def _bkg_function(kind, coeffs, x):
+    """The background function of GSAS-II's types chebyschev-1, chebyschev and cosine on x (in limits)."""
+    n = len(coeffs)
     xn = -1.0 + 2.0 * (x - x[0]) / (x[-1] - x[0]) if x[-1] > x[0] else np.zeros_like(x)
     if kind == "chebyschev-1":
         y = np.polynomial.chebyshev.chebval(xn, coeffs) if n else np.zeros_like(x)
@@ -84,7 +108,7 @@ def _phase_reflections(phase, hap, inst, sample, typ, xlo, xhi, x, limits):
     from .structure_factor import structure_factors
 
     gen = phase["General"]
-    sg = space_group(gen["SGData"]["SpGrp"])
+    sg = space_group(sg_name(gen["SGData"]))
     A = cell_to_A(gen["Cell"][1:7])
     A = A + dij_to_dA(sg, hap["HStrain"][0])
     Gstar = A_to_Gstar(A)

@@ -199,7 +199,8 @@ def export_phase_cif(phase, outputname) -> str:
         lines.append(f"_cell_{k}  {val(cell[k], esd.get(k))}")
     lines.append(f"_cell_volume  {val(cell['volume'], esd.get('volume'))}")
     lines.append(f"_symmetry_cell_setting  {sg.get('SGSys', '')}")
-    lines.append(f"_symmetry_space_group_name_H-M  '{sg.get('SpGrp', '')}'")
+    from .model import sg_name
+    lines.append(f"_symmetry_space_group_name_H-M  '{sg_name(sg)}'")
     lines += ["", "loop_", "    _space_group_symop_id", "    _space_group_symop_operation_xyz"]
     ops = _triplets(sg)
     lines += [f"    {i + 1}  {t}" for i, t in enumerate(ops)]
@@ -227,7 +228,8 @@ def _triplets(sgdata) -> list:
     """Symmetry operators as x,y,z triplets (from SGOps × SGCen, via gemmi when possible)."""
     try:
         import gemmi
-        sg = gemmi.find_spacegroup_by_name(sgdata.get("SpGrp", ""))
+        from .model import sg_name
+        sg = gemmi.find_spacegroup_by_name(sg_name(sgdata))
         if sg is not None:
             return [op.triplet() for op in sg.operations()]
     except Exception:  # pragma: no cover

@@ -18,7 +18,7 @@ from ..errors import ParameterError
 __all__ = [
     "ran_id", "make_inst_dict", "flat_inst", "default_sample_parameters", "default_background",
     "default_limits", "new_histogram_dict", "atom_row", "ATOM_PTRS", "new_phase_dict",
-    "default_hap", "new_controls", "cell_volume", "sgdata_from_symbol", "dij_count",
+    "default_hap", "new_controls", "cell_volume", "sgdata_from_symbol", "gemmi_spacegroup", "sg_name", "dij_count",
     "shkl_count", "inst_value", "CW_INST_KEYS", "TOF_INST_KEYS",
 ]
 
@@ -184,10 +184,29 @@ _LAUE_SYS = {"-1": "triclinic", "2/m": "monoclinic", "mmm": "orthorhombic", "4/m
              "m-3m": "cubic"}
 
 
+def gemmi_spacegroup(symbol: str):
+    """gemmi space group for a GSAS-II symbol: origin choice 2 where there are two (GSAS-II's rule),
+    hexagonal axes for R groups; an explicit ':1', ':2', ':H' or ':R' suffix is kept."""
+    import gemmi
+    text = str(symbol).strip()
+    if ":" not in text:
+        sg2 = gemmi.find_spacegroup_by_name(text + ":2")
+        if sg2 is not None and sg2.xhm().endswith(":2"):
+            return sg2
+    return gemmi.find_spacegroup_by_name(text)
+
+
+def sg_name(sgdata: dict) -> str:
+    """The exact gemmi name of a phase's space group (its 'SGGemmi', or the GSAS-II symbol's setting)."""
+    if sgdata.get("SGGemmi"):
+        return sgdata["SGGemmi"]
+    sg = gemmi_spacegroup(sgdata["SpGrp"])
+    return sg.xhm() if sg is not None else sgdata["SpGrp"]
+
+
 def sgdata_from_symbol(symbol: str) -> dict:
     """GSAS-II-like 'SGData' (symbol, Laue class, system, centring, operators) from an H-M symbol."""
-    import gemmi
-    sg = gemmi.find_spacegroup_by_name(str(symbol).strip())
+    sg = gemmi_spacegroup(symbol)
     if sg is None:
         raise ParameterError("General.SGData.SpGrp", "a space-group symbol known to gemmi", symbol)
     ops = sg.operations()
@@ -198,7 +217,7 @@ def sgdata_from_symbol(symbol: str) -> dict:
               "orthorhombic": "orthorhombic", "tetragonal": "tetragonal",
               "trigonal": "trigonal", "hexagonal": "hexagonal", "cubic": "cubic"}.get(
         sg.crystal_system_str(), _LAUE_SYS.get(laue, "triclinic"))
-    return {"SpGrp": sg.xhm(), "SGLaue": laue, "SGSys": system, "SGLatt": sg.centring_type(),
+    return {"SpGrp": sg.hm, "SGGemmi": sg.xhm(), "SGLaue": laue, "SGSys": system, "SGLatt": sg.centring_type(),
             "SGInv": bool(ops.is_centrosymmetric()), "SGCen": cen,
             "SGOps": [[m.tolist(), t.tolist()] for m, t in sym], "SGNum": sg.number,
             "SGHall": sg.hall, "SGPolax": ""}
@@ -242,7 +261,7 @@ def default_hap(histname: str, sgdata: dict, scale: float = 1.0) -> dict:
     try:
         from .broadening import mustrain_names
         from .crystal import hstrain_terms
-        ndij = len(hstrain_terms(sgdata["SpGrp"]))
+        ndij = len(hstrain_terms(sg_name(sgdata)))
         nshkl = len(mustrain_names(sgdata.get("SGLaue", "-1")))
     except Exception:  # unknown symbol: fall back on the crystal-system counts
         ndij = dij_count(sgdata.get("SGSys", "triclinic"))

@@ -107,6 +107,6 @@ def read_phase_cif(path, phasename=None) -> dict:
         atoms.append(model.atom_row(s.label, atype, *x, frac=s.occ, site=lab, mult=int(m), uiso=uiso, uij=uij))
     name = phasename or block.find_value("_pd_phase_name") or block.name
     name = gemmi.cif.as_string(name) if name else p.stem
-    sgd = model.sgdata_from_symbol(sg.xhm())
+    sgd = model.sgdata_from_symbol(sg.xhm())   # exact setting of the CIF (kept in 'SGGemmi')
     return model.new_phase_dict(name.strip(), (cell.a, cell.b, cell.c, cell.alpha, cell.beta, cell.gamma),
                                 sgd, atoms)
