@@ -150,7 +150,7 @@ def test_ome_and_units_of_golden():
     f = File(shared_file("specpy-data", "specpy-golden", "sp_i16_labels_XYT_uncompressed.obf"))
     s = f.read(0)
     assert s.labels() == ["X", "Y", "T"] and s.units() == ["um", "um", "s"]
-    assert 'SizeT="1"' in f.metadata()["ome_xml"] and 'SizeZ="2"' in f.metadata()["ome_xml"]
+    assert 'SizeT="1"' in f.tags()["ome_xml"] and 'SizeZ="2"' in f.tags()["ome_xml"]
     f2 = File(shared_file("specpy-data", "specpy-golden", "sp_u16_3d_uncompressed.obf"))
     assert f2.description() == "file descr" and f2.header().first_stack_pos == 44
 
@@ -208,7 +208,7 @@ def test_append_adds_stacks_and_keeps_file_valid(tmp_path):
     np.testing.assert_array_equal(r.read(0).data(), np.arange(6).reshape(2, 3))
     assert r.read(1).name() == "ExpControl Ch1 {2}"
     np.testing.assert_array_equal(r.read(2).data(), [7, 7, 7, 7])
-    assert r.metadata()["ome_xml"].count("<Image ") == 3
+    assert r.tags()["ome_xml"].count("<Image ") == 3
     # the bytes of the first stack were left alone
     first = r.records()[0]
     assert p.read_bytes()[first.data_pos:first.stack_end_disk] == before[first.data_pos:first.stack_end_disk]

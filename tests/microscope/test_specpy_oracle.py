@@ -113,3 +113,11 @@ def test_compat_units_match_specpy(tmp_path, length, labels):
     with File(tmp_path / "bk.obf", File.Write, compatibility=True) as f:
         f.write(t, False)
     assert (tmp_path / "bk.obf").read_bytes() == (tmp_path / "sp.obf").read_bytes()
+
+
+def test_metadata_dict_matches_specpy():
+    path = shared_file("specpy-data", "specpy-golden", "sp_multi_4stacks_zlib.obf")
+    g = sp.File(str(path), sp.File.Read)
+    theirs = g.metadata()
+    del g
+    assert File(path).metadata() == theirs

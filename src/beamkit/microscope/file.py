@@ -53,6 +53,45 @@ def stack_from_record(rec: fmt.StackRecord, data) -> Stack:
     return s
 
 
+def _number(v: str):
+    if v in ("true", "false"):
+        return v == "true"
+    for conv in (int, float):
+        try:
+            return conv(v)
+        except ValueError:
+            pass
+    return v
+
+
+def _xml_to_dict(text: str) -> dict:
+    """OME-XML -> ``{tag: [{attr: value, '': {child_tag: [...]}}]}`` ('' only when there are children)."""
+    from xml.parsers import expat
+    if not text.strip():
+        return {}
+    top: dict = {}
+    stack = [top]
+
+    def start(tag, attrs):
+        d = {k: _number(v) for k, v in attrs.items()}
+        parent = stack[-1]
+        if parent is not top:
+            parent = parent.setdefault("", {})
+        parent.setdefault(tag, []).append(d)
+        stack.append(d)
+
+    def end(tag):
+        stack.pop()
+
+    p = expat.ParserCreate()
+    p.StartElementHandler, p.EndElementHandler = start, end
+    try:
+        p.Parse(text.encode("utf-8"), True)
+    except expat.ExpatError:
+        return {}
+    return top
+
+
 class File:
     """An OBF/MSR file opened for reading, writing or appending."""
 
@@ -208,6 +247,12 @@ class File:
         return stack_from_record(rec, fmt.read_stack_data(self._cur, rec))
 
     def metadata(self) -> dict:
+        """The file's OME-XML as nested dicts, as SpecPy gives it: each element becomes
+        ``{tag: [{attribute: value, '': {children...}}]}`` with numeric attributes converted."""
+        xml = self._header.tags.get("ome_xml", "") if self._header else ""
+        return _xml_to_dict(xml)
+
+    def tags(self) -> dict:
         """File-level tags (e.g. ``ome_xml``) as a dict of strings."""
         return dict(self._header.tags) if self._header else {}
 

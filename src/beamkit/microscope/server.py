@@ -322,6 +322,9 @@ class SpecServer:
         self._thread = threading.Thread(target=self._accept, name="beamkit-spec-server", daemon=True)
         self._thread.start()
         log.info("Imspector server on %s:%d", self.host, self.port)
+        if self.host not in ("127.0.0.1", "::1", "localhost"):
+            log.warning("the SpecPy protocol has no authentication: anyone who reaches %s:%d can drive "
+                        "the microscope; prefer loopback plus an SSH tunnel", self.host, self.port)
         return self
 
     @property
