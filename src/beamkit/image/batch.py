@@ -11,6 +11,7 @@ import functools
 import glob
 import hashlib
 import json
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,7 +27,7 @@ from .pattern import write_xye
 __all__ = ["BatchJob", "integrate_file", "integrate_files", "watch", "file_ready"]
 
 log = get_logger("image.batch")
-_WORKER_MAPS: dict = {}     # per process: job key -> (IntegrationMaps, frame mask)
+_WORKER = threading.local()  # per worker thread: job key -> (IntegrationMaps, frame mask, controls)
 
 
 @dataclass
@@ -55,16 +56,19 @@ class BatchJob:
 
 def _maps_for(job: BatchJob, shape):
     key = (job.key(), tuple(shape))
-    got = _WORKER_MAPS.get(key)
+    cache = getattr(_WORKER, "maps", None)
+    if cache is None:
+        cache = _WORKER.maps = {}
+    got = cache.get(key)
     if got is None:
         c = dict(job.controls)
         c["size"] = [shape[1], shape[0]]
         maps = I.IntegrationMaps(c, shape, job.masks)
         frame = mk.frame_mask(job.masks, shape, c["pixelSize"])
         got = (maps, frame, c)
-        if len(_WORKER_MAPS) > 4:
-            _WORKER_MAPS.clear()
-        _WORKER_MAPS[key] = got
+        if len(cache) > 4:
+            cache.clear()
+        cache[key] = got
     return got
 
 
