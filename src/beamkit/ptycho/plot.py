@@ -29,12 +29,15 @@ def complex_to_rgb(a):
 
 
 def _crop(obj, weights=None):
-    if weights is None:
-        return obj
+    """Crop to the illuminated region; returns (cropped object, amplitude display range or None)."""
+    if weights is None or weights.shape != obj.shape:
+        return obj, None
     ys, xs = np.nonzero(weights > 0)
     if not len(ys):
-        return obj
-    return obj[ys.min():ys.max() + 1, xs.min():xs.max() + 1]
+        return obj, None
+    sl = (slice(ys.min(), ys.max() + 1), slice(xs.min(), xs.max() + 1))
+    amp = np.abs(obj[sl][weights[sl] > 0])
+    return obj[sl], (float(np.percentile(amp, 0.5)), float(np.percentile(amp, 99.5)))
 
 
 def plot_reconstruction(obj, probe, errors, path, title="", weights=None):
@@ -46,12 +49,12 @@ def plot_reconstruction(obj, probe, errors, path, title="", weights=None):
     probe = np.asarray(probe)
     probe = probe.reshape(-1, *probe.shape[-2:])
     nm = min(len(probe), 4)
-    o = _crop(obj, weights)
+    o, rng = _crop(obj, weights)
     fig = Figure(figsize=(4 * (2 + nm) / 1.3, 7.5), dpi=100)
     FigureCanvasAgg(fig)
     gs = fig.add_gridspec(2, 2 + nm)
     ax = fig.add_subplot(gs[0, 0])
-    im = ax.imshow(np.abs(o), cmap="gray")
+    im = ax.imshow(np.abs(o), cmap="gray", vmin=rng[0] if rng else None, vmax=rng[1] if rng else None)
     fig.colorbar(im, ax=ax, shrink=0.7)
     ax.set_title("object amplitude")
     ax = fig.add_subplot(gs[0, 1])

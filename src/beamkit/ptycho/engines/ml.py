@@ -210,18 +210,18 @@ class ML(BaseEngine):
         if self.hO is None:
             self.hO = [xp.zeros_like(g) for g in gO]
             self.hP = [xp.zeros_like(g) for g in gP]
+        dirO = [(_smooth(g, self.sigma, xp) if self.sigma else g) for g in gO]
         for i in range(len(self.states)):
-            dO = _smooth(gO[i], self.sigma, xp) if self.sigma else gO[i]
-            self.hO[i] = (self.hO[i] * (bt / self.tmin) - dO).astype(self.cdt)
+            self.hO[i] = (self.hO[i] * (bt / self.tmin) - dirO[i]).astype(self.cdt)
             self.hP[i] = (self.hP[i] * (bt / self.tmin) - s * gP[i]).astype(self.cdt)
         B = self._line_coeffs()
-        if self.p["poly_line_coeffs"] == "all" and len(B) == 5 and B[4] != 0:
-            roots = np.roots([4 * B[4], 3 * B[3], 2 * B[2], B[1]])
-            roots = roots[np.abs(roots.imag) < 1e-9 * max(1.0, np.abs(roots).max())].real
-            vals = [np.polyval(B[::-1], r) for r in roots] if len(roots) else []
-            tmin = float(roots[int(np.argmin(vals))]) if len(roots) else -0.5 * B[1] / B[2]
-        else:
-            tmin = -0.5 * B[1] / B[2] if B[2] != 0 else 0.0
+        if B[1] >= 0 and bt > 0:
+            # not a descent direction: restart from the (preconditioned) steepest descent
+            for i in range(len(self.states)):
+                self.hO[i] = (-dirO[i]).astype(self.cdt)
+                self.hP[i] = (-s * gP[i]).astype(self.cdt)
+            B = self._line_coeffs()
+        tmin = self._step(B)
         if not np.isfinite(tmin):
             tmin = 0.0
         self.tmin = tmin if tmin != 0 else 1e-30
@@ -234,10 +234,26 @@ class ML(BaseEngine):
         self.LL = (LL + (self._reg_ll(self.states[0].O) if self.reg_amp else 0.0)) / max(self.tot_measpts, 1)
         return np.concatenate(errs).mean(axis=0) if errs else np.zeros(3)
 
+    def _step(self, B):
+        """Step length: minimum of the quadratic model; the quartic one with 'all', or where the
+        quadratic step would raise the quartic cost (Gaussian model, large steps)."""
+        quad = -0.5 * B[1] / B[2] if B[2] > 0 else 0.0
+        quartic = len(B) == 5 and (B[3] != 0 or B[4] != 0)
+        if not quartic:
+            return quad
+        poly = np.polynomial.Polynomial(B)
+        if self.p["poly_line_coeffs"] != "all" and poly(quad) <= B[0]:
+            return quad
+        roots = poly.deriv().roots()
+        roots = roots[np.abs(roots.imag) <= 1e-6 * np.maximum(np.abs(roots), 1e-300)].real
+        if not len(roots):
+            return quad
+        return float(roots[int(np.argmin(poly(roots)))])
+
     def _line_coeffs(self):
         """Polynomial coefficients B[k] of the cost along t·(h_O, h_P) (k = 0..2, or 0..4 with 'all')."""
         xp = self.xp
-        full = self.p["poly_line_coeffs"] == "all"
+        full = self.ml_type == "gaussian"        # quartic terms are cheap for the Gaussian model
         B = np.zeros(5 if full else 3, np.longdouble)
         for i, st in enumerate(self.states):
             hO, hP = self.hO[i], self.hP[i]
@@ -269,6 +285,11 @@ class ML(BaseEngine):
                     if full:
                         A3 = c * bin_frames(2 * (a * b.conj()).real.sum(axis=1), r)
                         A4 = c * bin_frames((b.real ** 2 + b.imag ** 2).sum(axis=1), r)
+                f64 = lambda v: v.astype(np.float64) if hasattr(v, "astype") else v  # noqa: E731
+                A0, A1, A2 = f64(A0), f64(A1), f64(A2)
+                I, w = f64(I), f64(w)
+                if full and self.ml_type == "gaussian":
+                    A3, A4 = f64(A3), f64(A4)
                 if self.ml_type == "poisson":
                     Im = A0 + 1e-6
                     fp = w * (1 - I / Im)
@@ -284,7 +305,7 @@ class ML(BaseEngine):
                 out[2] = float((w * (A1 ** 2 + 2 * A0 * A2)).sum())
                 if full and self.ml_type == "gaussian":
                     out[3] = float((2 * w * (A0 * A3 + A1 * A2)).sum())
-                    out[4] = float((w * (A2 ** 2 + 2 * A1 * A3)).sum())
+                    out[4] = float((w * (A2 ** 2 + 2 * A1 * A3 + 2 * A0 * A4)).sum())
                 return out
             for o in st.runner.map(part):
                 B[:len(B)] += o[:len(B)]

@@ -1,0 +1,47 @@
+"""``beamkit ptycho``: ``run PARAMS.yaml|json`` (a reconstruction with a progress bar) and ``plot FILE.ptyr``."""
+from __future__ import annotations
+
+import argparse
+import os
+
+from ..errors import ParameterError
+
+__all__ = ["main"]
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(prog="beamkit ptycho", description=__doc__.splitlines()[0])
+    sub = ap.add_subparsers(dest="cmd", metavar="COMMAND")
+    r = sub.add_parser("run", help="reconstruct with a ptypy parameter tree (.yaml/.yml/.json)")
+    r.add_argument("params")
+    r.add_argument("--home", default=None, help="override io.home (output folder)")
+    r.add_argument("--quiet", action="store_true", help="no progress bar")
+    pl = sub.add_parser("plot", help="write a PNG of a .ptyr file (object, probe, errors)")
+    pl.add_argument("ptyr")
+    pl.add_argument("-o", "--out", default=None, help="PNG path (default: next to the file)")
+    args = ap.parse_args(argv)
+    if args.cmd == "run":
+        from .ptycho import Ptycho
+        from .utils import Param
+        if not os.path.isfile(args.params):
+            raise ParameterError("params", "an existing .yaml/.yml/.json file", args.params)
+        p = Param.load(args.params)
+        if args.home:
+            p.setdefault("io", Param())["home"] = args.home
+        if not args.quiet:
+            os.environ.setdefault("BEAMKIT_PROGRESS", "1")
+        P = Ptycho(p, level=5)
+        P.finalize()
+        err = P.result.errors
+        print(f"{P.runtime['run']}: {P.runtime['iterations']} iterations; last errors "
+              f"(Fourier, Photons, Exit) = {', '.join(f'{x:.4g}' for x in (err[-1] if len(err) else []))}")
+        print(f"result: {P.paths.recon_file(P.runtime)}")
+        return 0
+    if args.cmd == "plot":
+        from .plot import plot_ptyr
+        if not os.path.isfile(args.ptyr):
+            raise ParameterError("ptyr", "an existing .ptyr file", args.ptyr)
+        print(plot_ptyr(args.ptyr, args.out))
+        return 0
+    ap.print_help()
+    return 0
