@@ -28,7 +28,7 @@ def test_info_on_real_msr(capsys):
 
 def test_info_errors(tmp_path, capsys):
     assert cli.main(["info", str(tmp_path / "none.obf")]) == 2
-    assert "No such file" in capsys.readouterr().out
+    assert "No such file" in capsys.readouterr().err
     bad = tmp_path / "bad.obf"
     bad.write_bytes(b"x" * 100)
     r = subprocess.run([sys.executable, "-m", "beamkit.cli", "microscope", "info", str(bad)],

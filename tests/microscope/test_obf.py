@@ -370,3 +370,43 @@ def test_nan_geometry_and_zero_sizes(tmp_path):
     struct.pack_into("<I", zero, 34 + 24, 0)                  # res[0] = 0 with data present
     p.write_bytes(bytes(zero))
     assert File(p).read(0).data().shape == (8, 0)
+
+
+def test_format_error_is_also_runtime_error(tmp_path):
+    p = tmp_path / "junk.obf"
+    p.write_bytes(b"\0" * 64)
+    with pytest.raises(RuntimeError, match="No OBF file header found") as ei:
+        File(p)
+    assert isinstance(ei.value, FormatError) and ei.value.offset == 0 and str(p) in str(ei.value)
+
+
+def test_append_to_missing_file_creates_it(tmp_path):
+    p = tmp_path / "new.obf"
+    with File(p, File.Append) as f:
+        f.write(Stack(np.arange(4, dtype=np.uint8)))
+    assert File(p).read(0).data().tolist() == [0, 1, 2, 3]
+
+
+def test_compressed_chunked_stream(tmp_path):
+    """zlib data split in two segments on disk with a gap, joined through a chunk position."""
+    data = (np.arange(400) % 13).astype(np.uint16)
+    z = zlib.compress(data.tobytes(), 1)
+    cut = len(z) // 2
+    stored = z[:cut] + b"\xAA" * 8 + z[cut:]
+    rec = fmt.StackRecord(res=[20, 20], lengths=[1.0, 1.0], offsets=[0.0, 0.0], dt=4, labels=["", ""])
+    p = tmp_path / "cz.obf"
+    with open(p, "wb") as fh:
+        fh.write(fmt.FILE_MAGIC + struct.pack("<IQI", 1, 26, 0))
+        fmt.StackWriter(version=6).write(fh, rec, np.frombuffer(stored, np.uint8), False)
+    b = bytearray(p.read_bytes())
+    struct.pack_into("<I", b, 26 + 324, 4)          # dt uint16 (data written as bytes)
+    struct.pack_into("<I", b, 26 + 328, 1)          # zlib
+    fpos = 26 + 368 + len(stored)
+    end = struct.unpack_from("<Q", b, fpos + 1432)[0]
+    b[end:end] = struct.pack("<QQ", cut, cut + 8)   # logical cut -> file offset cut + 8
+    struct.pack_into("<Q", b, fpos + 1460, 1)
+    struct.pack_into("<Q", b, fpos + 1432, end + 16)
+    struct.pack_into("<Q", b, fpos + 1444, end + 16)
+    struct.pack_into("<Q", b, fpos + 1452, 400)
+    p.write_bytes(bytes(b))
+    np.testing.assert_array_equal(File(p).read(0).data().ravel(), data)

@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 
 import numpy as np
 
@@ -54,7 +55,7 @@ def main(argv=None) -> int:
         try:
             _info(a.file, a.stats)
         except RuntimeError as exc:  # SpecPy-style errors (missing file, ...)
-            print(f"beamkit microscope: error: {exc}")
+            print(f"beamkit microscope: error: {exc}", file=sys.stderr)
             return 2
         return 0
     if a.cmd == "serve":

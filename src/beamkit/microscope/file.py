@@ -16,8 +16,8 @@ import struct
 from pathlib import Path
 
 from ..core.files import atomic_path
-from ..errors import FormatError
 from . import obf_format as fmt
+from .obf_format import FormatError
 from .stack import Stack
 
 __all__ = ["File"]
@@ -112,6 +112,11 @@ class File:
         if mode == File.Read:
             self._open_read()
         elif mode == File.Write:
+            self._description = ""
+            self._pending_header = True
+            self._begin_temp(copy=False)
+        elif mode == File.Append and not self._path.exists():
+            self._mode = File.Write         # appending to a new file: same as writing it
             self._description = ""
             self._pending_header = True
             self._begin_temp(copy=False)

@@ -14,10 +14,15 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..errors import FormatError
+from ..errors import FormatError as _BaseFormatError
+
+
+class FormatError(_BaseFormatError, RuntimeError):
+    """A malformed OBF/MSR file: a beamkit FormatError (path, byte offset, expected, got) that is
+    also the RuntimeError SpecPy scripts catch."""
 
 __all__ = [
-    "FILE_MAGIC", "STACK_MAGIC", "DT_TO_NUMPY", "numpy_to_dt", "StackRecord", "FileHeader",
+    "FormatError", "FILE_MAGIC", "STACK_MAGIC", "DT_TO_NUMPY", "numpy_to_dt", "StackRecord", "FileHeader",
     "read_file_header", "read_stack_record", "read_stack_data", "iter_stack_positions",
     "read_tag_dict", "encode_tag_dict", "si_units_for_labels", "ome_xml", "StackWriter",
     "DIMENSIONLESS", "MAX_PADDED_BYTES",
