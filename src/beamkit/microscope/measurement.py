@@ -59,10 +59,7 @@ class Configuration:
 
     def set_parameters(self, path: str, value) -> None:
         """Set the value at ``path``; '' with a dict sets many values at once."""
-        if self._m._running_config() is self:
-            # the scan reads its parameters once at the start; changes apply to the next run
-            pass
-        self._params.set(path, value)
+        self._params.set(path, value)   # a running scan read its parameters at start: next run
 
     def number_of_stacks(self) -> int:
         return len(self._stacks)

@@ -14,7 +14,7 @@ import numpy as np
 
 from ..core.stack import Stack as CoreStack
 from . import oprop
-from .obf_format import DIMENSIONLESS, numpy_to_dt, si_units_for_labels
+from .obf_format import numpy_to_dt, si_units_for_labels
 
 __all__ = ["Stack", "unit_string"]
 
@@ -52,9 +52,7 @@ class Stack:
     def __init__(self, array_or_type, sizes=None):
         if sizes is None:
             a = np.asarray(array_or_type)
-            if a.dtype.kind not in "uifc" or a.dtype.itemsize == 8 and a.dtype.kind in "ui" \
-                    or a.dtype.itemsize == 2 and a.dtype.kind == "f":
-                raise RuntimeError("Unsupported stack type.")
+            numpy_to_dt(a.dtype)   # RuntimeError("Unsupported stack type.") for u8/i8/f2/bool/objects
             data = np.array(a, dtype=a.dtype.newbyteorder("<"), order="C", copy=True)
         else:
             dt = np.dtype(array_or_type)
@@ -275,5 +273,3 @@ class Stack:
     def __repr__(self):
         return f"<Stack {self.name()!r} {self.type().__name__} {self.shape()}>"
 
-
-DEFAULT_SI = DIMENSIONLESS
