@@ -27,7 +27,8 @@ from ..errors import ParameterError, RefinementError
 from .lsq import hessian_lsq
 
 __all__ = ["cw_sig", "cw_gam", "PeakModel", "do_peak_fit", "add_peak", "set_peak_flags",
-           "export_peaks", "numeric_jacobian", "background_terms"]
+           "export_peaks", "numeric_jacobian", "background_terms", "auto_background",
+           "default_loglam", "fit_fixed_points"]
 
 log = get_logger("beamkit.powder.peaks")
 _INST_VARY = ("U", "V", "W", "X", "Y", "Z", "SH/L")
@@ -295,10 +296,11 @@ def _pinv_normal(J):
 
 def do_peak_fit(hist: dict, controls: dict | None = None, mode: str = "useIP", data=None,
                 maxcyc: int = 200, numeric: bool = False, engine: str = "leastsq",
-                parity: bool = True) -> dict:
+                parity: bool = True, peaks=None) -> dict:
     """Fit the histogram's peak list and background; updates the dicts in place.
 
-    data: optional (x, y, w) to fit instead of the histogram's points (fixed-point fits).
+    data: optional (x, y, w) to fit instead of the histogram's points (fixed-point fits);
+    peaks: a peak list to use instead of the histogram's (``[]`` for background only).
     engine: 'leastsq' (MINPACK, GSAS-II's choice: same stopping rule, so the same numbers)
     or 'hessian' (:func:`beamkit.powder.lsq.hessian_lsq`); parity: GSAS-II's Jacobian (module doc).
     Returns {'Rwp', 'GOF' (χ²/(N−P)), 'GOF_sqrt', 'chisq', 'Nobs', 'Nvars', 'sigDict',
@@ -317,7 +319,7 @@ def do_peak_fit(hist: dict, controls: dict | None = None, mode: str = "useIP", d
     b, e = _in_limits(x, lim)
     if e - b < 2:
         raise ParameterError("Limits", "a range holding at least two data points", lim)
-    peaks = hist["Peak List"]["peaks"]
+    peaks = hist["Peak List"]["peaks"] if peaks is None else peaks
     model = PeakModel(x[b:e], y[b:e], w[b:e] * wt, inst, hist["Background"], peaks, mode, parity)
     sw = np.sqrt(np.maximum(model.w, 0.0))
     p0 = np.array([model.p0[model.index[n]] for n in model.vary])
@@ -368,7 +370,8 @@ def do_peak_fit(hist: dict, controls: dict | None = None, mode: str = "useIP", d
         arrs[3][b:e] = yc
         arrs[4][b:e] = model.ybkg
         arrs[5][b:e] = model.y - yc
-    hist["Peak List"]["sigDict"] = sigdict
+    if peaks is hist.get("Peak List", {}).get("peaks"):
+        hist["Peak List"]["sigDict"] = sigdict
     rwp = 100.0 * np.sqrt(chisq / np.sum(model.w * model.y ** 2))
     out = {"Rwp": float(rwp), "GOF": float(gof), "GOF_sqrt": float(np.sqrt(gof)), "chisq": float(chisq),
            "Nobs": nobs, "Nvars": nv, "sigDict": sigdict, "varyList": list(model.vary),
@@ -454,3 +457,59 @@ def export_peaks(hist: dict, name: str, filename) -> str:
     with atomic_write(filename, "w") as fh:
         fh.writelines(lines)
     return str(filename)
+
+
+# ------------------------------------------------------------- background tools
+def default_loglam(npts: int) -> float:
+    """GSAS-II's default log10(λ) for the auto-background: min(10, (int(10·log10(n)^1.5) − 9.5)/10)."""
+    return min(10.0, (int(10 * np.log10(npts) ** 1.5) - 9.5) / 10.0)
+
+
+def auto_background(hist: dict, opt: int = 0, logLam=None) -> list:
+    """Background by pybaselines' Whittaker arpls (opt 0) or iarpls (opt 1), λ = int(10**logLam),
+    10 iterations; sets every (npts//100)-th point as a fixed point.  Returns the fixed points.
+    """
+    from pybaselines import whittaker
+    x, y = (np.asarray(a, float) for a in hist["data"][1][:2])
+    npts = x.size
+    if npts < 100:
+        raise ParameterError("data", "at least 100 points for the auto-background", npts)
+    extra = hist["Background"][1]
+    prms = extra.setdefault("autoPrms", {})
+    if logLam is not None:
+        prms["logLam"] = float(logLam)
+    elif "logLam" not in prms:
+        prms["logLam"] = default_loglam(npts)
+    if opt not in (0, 1):
+        raise ParameterError("opt", "0 (arpls) or 1 (iarpls)", opt)
+    prms["opt"] = int(opt)
+    func = whittaker.arpls if opt == 0 else whittaker.iarpls
+    bkg = func(y, lam=int(10 ** prms["logLam"]), max_iter=10)[0]
+    step = npts // 100
+    extra["FixedPoints"] = [[float(a), float(b)] for a, b in zip(x[::step], bkg[::step])]
+    return extra["FixedPoints"]
+
+
+def fit_fixed_points(hist: dict, controls: dict | None = None) -> dict:
+    """Fit the background terms and flagged background peaks to the fixed points (weights 1).
+
+    The fixed points are sorted, extended flat to the limits and interpolated onto the
+    in-limit data points; no diffraction peaks take part.
+    """
+    extra = hist["Background"][1]
+    pts = sorted(extra.get("FixedPoints", []), key=lambda p: p[0])
+    if len(pts) < 2:
+        raise ParameterError("Background.FixedPoints", "at least two fixed points", len(pts))
+    extra["FixedPoints"] = [list(p) for p in pts]
+    X = [p[0] for p in pts]
+    Y = [p[1] for p in pts]
+    lo, hi = hist["Limits"][1]
+    if X[0] > lo:
+        X, Y = [lo] + X, [Y[0]] + Y
+    if X[-1] < hi:
+        X, Y = X + [hi], Y + [Y[-1]]
+    x = np.asarray(hist["data"][1][0], float)
+    b, e = int(np.searchsorted(x, lo)), int(np.searchsorted(x, hi))
+    xd = x[b:e]
+    yd = np.interp(xd, X, Y)
+    return do_peak_fit(hist, controls, mode="LSQ", data=(xd, yd, np.ones_like(xd)), peaks=[])
