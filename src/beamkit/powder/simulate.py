@@ -47,6 +47,8 @@ def add_simulated(project, histname, iparams, Tmin, Tmax, Tstep=None, wavelength
                   phases=None, ibank=None, Npoints=None, noise_seed=None):
     """Add a dummy histogram for simulation; y_obs is filled at the first calculation.
 
+    Like GSAS-II, sets the project's ``max cyc`` to 0 so that ``do_refinements()`` computes only.
+
     ``noise_seed``: None (default) fills y_obs with GSAS-II-style Poisson noise from seed 0;
     an int picks the seed; False leaves y_obs = y_calc (no noise).
     """
@@ -69,6 +71,7 @@ def add_simulated(project, histname, iparams, Tmin, Tmax, Tstep=None, wavelength
             sample[k] = v
     h = project._add_pwdr_arrays(histname, x, np.zeros(x.size), np.ones(x.size), inst=inst, sample=sample,
                                  phases=phases if phases is not None else [], dummy=True)
+    project.data["Controls"]["data"]["max cyc"] = 0     # as GSAS-II: a refinement just computes the pattern
     info = h.data["data"][0]
     info["noise_seed"] = None if noise_seed is False else (0 if noise_seed is None else int(noise_seed))
     return h
