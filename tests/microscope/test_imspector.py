@@ -272,3 +272,16 @@ def test_oprop_round_trip_of_parameter_trees():
                           '<c type="cell" userbits="1" size="2"><item idx="0" type="char" size="1 1">a</item>'
                           '<item idx="1" type="char" size="1 1">b</item></c></root>')
     assert two == {"m": [[1.0, 2.0], [3.0, 4.0]], "c": ["a", "b"]}
+
+
+def test_simulator_settings_validated_on_the_parameter_tree(im):
+    from beamkit.microscope.params import TREE
+    assert im.parameters("Simulator") == dict(TREE.make_default("simulator"), time_scale=0.0)
+    with pytest.raises(RuntimeError, match="time_scale"):
+        im.set_parameters("Simulator/time_scale", -1.0)
+    assert im.parameters("Simulator/time_scale") == 0.0      # unchanged after the failed set
+    with pytest.raises(RuntimeError, match="n_beads"):
+        im.set_parameters("Simulator", {"n_beads": -5, "seed": 3})
+    assert im.parameters("Simulator/seed") == 7
+    im.set_parameters("Simulator/n_beads", 10)
+    assert "simulator.time_scale" in TREE.to_markdown()

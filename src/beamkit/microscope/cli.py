@@ -48,7 +48,9 @@ def main(argv=None) -> int:
     i.add_argument("file")
     i.add_argument("--stats", action="store_true", help="also read the data and print statistics")
     s = sub.add_parser("serve", help="run a simulated Imspector server (SpecPy wire protocol)")
-    s.add_argument("--host", default="127.0.0.1", help="interface to bind (default: loopback only)")
+    from .params import TREE
+    s.add_argument("--host", default=TREE["server.host"].default,
+                   help="interface to bind (default: loopback only)")
     s.add_argument("--port", type=int, default=None, help="TCP port (default: SPEC_SERVER_PORT or 12345)")
     a = p.parse_args(argv)
     if a.cmd == "info":

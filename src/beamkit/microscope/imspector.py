@@ -16,6 +16,7 @@ from ..core.log import get_logger
 from . import oprop
 from .acquisition import Acquisition, Future, Signal
 from .measurement import Measurement
+from .params import check_simulator
 from .ptree import DEVICE_DRIVERS, ParameterTree, default_hardware_tree, default_state_tree
 from .simulator import make_sample
 
@@ -85,7 +86,7 @@ class _LocalImspector:
 
     def __init__(self):
         self._lock = threading.RLock()
-        self._hardware = ParameterTree(default_hardware_tree())
+        self._hardware = ParameterTree(default_hardware_tree(), validators={"Simulator": check_simulator})
         self._states = ParameterTree(default_state_tree())
         self._measurements: list[Measurement] = []
         self._active: Measurement | None = None

@@ -9,6 +9,8 @@ import copy
 import numbers
 import threading
 
+from .params import check_simulator, simulator_defaults
+
 __all__ = ["ParameterTree", "default_measurement_tree", "default_hardware_tree", "default_state_tree",
            "decode_scan_mode", "SCAN_MODES", "DEVICE_DRIVERS"]
 
@@ -101,8 +103,7 @@ def default_hardware_tree() -> dict:
         "Pinhole": {"pinhole_size": 1e-4},
         "Sync": {"period": 1.25e-08},
         "TimeLapse": {"enabled": False, "interval": 1.0},
-        "Simulator": {"seed": 7, "n_beads": 400, "n_filaments": 40, "field": 4e-05,
-                      "brightness": 1e8, "background": 2e4, "sted_saturation": 2.0, "time_scale": 1.0},
+        "Simulator": simulator_defaults(),
     }
     for name, wl in LASERS:
         tree[name] = {"wavelength": wl, "max_power": 1e-3 if name != "STED_775" else 1.0, "enabled": True}
@@ -135,10 +136,11 @@ def _compatible(old, new) -> bool:
 class ParameterTree:
     """A nested dict with ``a/b/c`` access, type-checked sets and Imspector's scan-range coupling."""
 
-    def __init__(self, tree: dict, couple_scan: bool = False):
+    def __init__(self, tree: dict, couple_scan: bool = False, validators: dict | None = None):
         self._t = tree
         self._lock = threading.RLock()
         self._couple = couple_scan
+        self._validators = validators or {}   # top-level key -> callable(subtree) raising RuntimeError
 
     @staticmethod
     def _parts(path):
@@ -174,7 +176,16 @@ class ParameterTree:
         with self._lock:
             parts = self._parts(path)
             self._check(parts, value, path)
+            keys = [parts[0]] if parts else [k for k in value if k in self._validators]
+            keys = [k for k in keys if k in self._validators]
+            saved = {k: copy.deepcopy(self._t[k]) for k in keys}
             self._assign(parts, value)
+            try:
+                for k in keys:
+                    self._validators[k](self._t[k])
+            except RuntimeError:
+                self._t.update(saved)
+                raise
 
     def _check(self, parts, value, path):
         old = self._node(parts, path)
