@@ -192,3 +192,25 @@ def test_arrays_api_and_images(tmp_path):
     g2 = G2sc.G2Project(gpx.filename)
     assert g2.data["IMG im1.tif"]["Image Controls"]["center"] == [1.0, 2.0]
     assert g2.names()[-1] == "IMG im1.tif"
+
+
+def test_cell_esd_from_covariance():
+    """Notes §13.2: final A0..A2 and their covariance give esds 0.000177, 0.000116, 0.000154 Å, 0.019 Å³."""
+    from beamkit.powder.crystal import A_to_cell
+    gpx = G2sc.G2Project(newgpx=None)
+    p = gpx.add_phase(str(shared_file(*GD, "PythonScript", "data", "PbSO4-Wyckoff.cif")), phasename="PbSO4")
+    A = [0.013926008104882353, 0.03437127402938266, 0.02067648428776077]
+    cell = A_to_cell(A + [0.0, 0.0, 0.0])
+    p.data["General"]["Cell"][1:7] = [float(v) for v in cell]
+    gpx.data["Covariance"]["data"] = {
+        "varyList": [":0:Scale", "0::A0", "0::A1", "0::A2"], "variables": [1.0] + A,
+        "covMatrix": np.array([[1.0, 0, 0, 0],
+                               [0, 3.4021416076478737e-13, 6.503380036460677e-13, 3.8757257645412965e-13],
+                               [0, 6.503380036460667e-13, 2.188615918473193e-12, 9.432702164218751e-13],
+                               [0, 3.875725764541292e-13, 9.432702164218761e-13, 8.345683193934553e-13]])}
+    c, e = p.get_cell_and_esd()
+    assert c["length_a"] == pytest.approx(8.473965, abs=2e-6) and c["length_c"] == pytest.approx(6.954432, abs=2e-6)
+    assert e["length_a"] == pytest.approx(0.000177, abs=1.5e-6)
+    assert e["length_b"] == pytest.approx(0.000116, abs=1.5e-6)
+    assert e["length_c"] == pytest.approx(0.000154, abs=1.5e-6)
+    assert e["volume"] == pytest.approx(0.019, abs=1e-3) and e["angle_alpha"] == 0.0
