@@ -35,7 +35,12 @@ def simulate_calibrant(controls: dict, shape=None, peak: float = 2000.0, backgro
     calibrant = get_calibrant(pyfai_name)
     calibrant.wavelength = float(controls["wavelength"]) * 1e-10
     ai = geometry.make_integrator(controls, shape)
-    img = calibrant.fake_calibration_image(ai, shape=shape, Imax=peak, Imin=0.0, W=width)
+    try:
+        from pyFAI.crystallography.resolution import Caglioti
+        img = calibrant.fake_calibration_image(ai, shape=shape, Imax=peak, Imin=0.0,
+                                               resolution=Caglioti(0.0, 0.0, width))
+    except ImportError:  # older pyFAI
+        img = calibrant.fake_calibration_image(ai, shape=shape, Imax=peak, Imin=0.0, W=width)
     img = np.asarray(img, dtype=np.float64) + background
     if noise:
         img = np.random.default_rng(seed).poisson(img).astype(np.float64)
