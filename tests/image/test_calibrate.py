@@ -53,3 +53,23 @@ def test_recalibrate_reproduces_gsas2():
     assert abs(c["center"][1] - 173.47361464302284) < 0.1 * px
     assert abs(c["tilt"] - 1.205931926210251) < 0.05
     assert r2["esds"]["dist"] == pytest.approx(0.033, abs=0.002)
+
+
+def test_cli_calibrate(tmp_path, capsys):
+    from beamkit.image.cli import main
+    mar = shared_file(*G2, "2DStrain", "data", "nx09_strain_001.mar2300")
+    ctrl = shared_file(*G2, "GSAS-II", "tests", "testinp", "nx09_strain_011.imctrl")
+    out = tmp_path / "recal.imctrl"
+    rc = main(["calibrate", str(mar), "--controls", str(ctrl), "--vary", "dist,det-X,det-Y,tilt,phi",
+               "--pixlimit", "5", "--out", str(out), "--fmthint", "MAR"])
+    assert rc == 0 and "3811 points" in capsys.readouterr().out
+    c = C.read_imctrl(out)
+    assert c["distance"] == pytest.approx(1118.926873995703, abs=0.01)
+    assert c["varyList"]["sag"] is False and c["pixLimit"] == 5
+
+
+def test_calibrant_aliases():
+    assert cal.resolve("silver behenate") == "Ag behenate"
+    d = cal.d_spacings("Ag behenate", 5.0)
+    assert d[0] == pytest.approx(58.38, rel=1e-6) and len(d) == 11
+    assert cal.d_spacings("LaB6  SRM660a skip 1", 1.0)[0] == pytest.approx(4.1569162 / np.sqrt(2), rel=1e-6)
