@@ -102,42 +102,89 @@ def unbin_frames(a, r):
     return xp.fft.ifftshift(s, axes=(-2, -1))
 
 
-def fourier_projection(F_po, F_psi, fmag, mask, a, b, c, pbound, r=1, I=None, want_ll=True):
+def _abs2_sum(F, r):
+    """Σ_modes |F|² binned by r: (n, K, ...) -> (n, ...)."""
+    xp = xp_of(F)
+    if F.shape[1] == 1:
+        a = xp.abs(F[:, 0])
+        a *= a
+    else:
+        a = (F.real ** 2 + F.imag ** 2).sum(axis=1)
+    return bin_frames(a, r)
+
+
+def fourier_projection(F_po, F_psi, fmag, mask, a, b, c, pbound, r=1, I=None, want_ll=True, full_mask=None,
+                       wphot=None):
     """Generalised Fourier projection in detector space (all views at once).
 
     F_po = FW(P·O), F_psi = FW(ψ), both (n, K, Ny, Nx); fmag = sqrt(I) (n, ny, nx); mask m.
     Returns (dF_psi, err_fmag (n,), err_phot (n,), err_exit (n,)) with
     f = (1−c)Ψ + c·FW(PO); Δ = b·fm·f + a·FW(PO) − (a+b)·Ψ; views with err ≤ pbound take
     Δ = (a + b·c)(FW(PO) − Ψ). The exit-wave change Δ is in detector space (unitary FW).
+    ``full_mask`` (no masked pixel) and ``wphot`` = m/(I+1) are optional precomputed shortcuts.
     """
     xp = xp_of(F_po)
-    f = F_po * c + F_psi * (1 - c) if c != 1 else F_po
-    pw = (f.real ** 2 + f.imag ** 2).sum(axis=1)
-    pw = bin_frames(pw, r)
-    af = xp.sqrt(pw)
+    if full_mask is None:
+        full_mask = bool((mask == 1).all())
+    if c == 1:
+        f = F_po
+    else:
+        f = F_po * c
+        if c == 2:
+            f -= F_psi
+        else:
+            f += F_psi * (1 - c)
+    K1 = f.shape[1] == 1 and r == 1
+    if K1:
+        af = xp.abs(f[:, 0])
+    else:
+        af = xp.sqrt(_abs2_sum(f, r))
     fdev = af - fmag
-    msum = mask.sum(axis=(-2, -1))
-    msum = xp.where(msum > 0, msum, 1)
-    err_fmag = (mask * fdev ** 2).sum(axis=(-2, -1)) / msum
+    fd2 = fdev * fdev
     npix = fmag.shape[-1] * fmag.shape[-2]
+    if full_mask:
+        err_fmag = fd2.sum(axis=(-2, -1)) / npix
+    else:
+        msum = mask.sum(axis=(-2, -1))
+        err_fmag = (mask * fd2).sum(axis=(-2, -1)) / xp.where(msum > 0, msum, 1)
     if want_ll and I is not None:
-        ppo = bin_frames((F_po.real ** 2 + F_po.imag ** 2).sum(axis=1), r)
-        err_phot = (mask * (ppo - I) ** 2 / (I + 1)).sum(axis=(-2, -1)) / npix
+        d = _abs2_sum(F_po, r)
+        d -= I
+        d *= d
+        d *= (mask / (I + 1)) if wphot is None else wphot
+        err_phot = d.sum(axis=(-2, -1)) / npix
     else:
         err_phot = xp.zeros_like(err_fmag)
     if pbound is None:
-        fm = (1 - mask) + mask * fmag / (af + 1e-10)
+        num = fmag.astype(af.dtype, copy=True)
         apply = xp.ones(err_fmag.shape, bool)
     else:
-        renorm = xp.sqrt(pbound / xp.maximum(err_fmag, 1e-30))[:, None, None]
-        fm = (1 - mask) + mask * (fmag + fdev * renorm) / (af + 1e-10)
+        renorm = xp.sqrt(pbound / xp.maximum(err_fmag, 1e-30)).astype(af.dtype)[:, None, None]
+        num = fdev
+        num *= renorm
+        num += fmag
         apply = err_fmag > pbound
-    fm = unbin_frames(fm.astype(f.real.dtype), r)[:, None]
-    dF = (f * fm) * b + F_po * a - F_psi * (a + b)
+    af += 1e-10
+    fm = xp.divide(num, af, out=num)
+    if not full_mask:
+        fm = fm * mask + (1 - mask)
+    fm = unbin_frames(fm.astype(f.real.dtype, copy=False), r)[:, None]
+    dF = f * fm
+    if b != 1:
+        dF *= b
+    if a != 0:
+        dF += F_po * a
+    if a + b != 0:
+        dF -= F_psi * (a + b)
     if not bool(apply.all()):
         alt = (F_po - F_psi) * (a + b * c)
         dF = xp.where(apply[:, None, None, None], dF, alt)
-    err_exit = (dF.real ** 2 + dF.imag ** 2).mean(axis=(-2, -1)).sum(axis=1)
+    if dF.shape[1] == 1:
+        e = xp.abs(dF[:, 0])
+        e *= e
+        err_exit = e.mean(axis=(-2, -1))
+    else:
+        err_exit = (dF.real ** 2 + dF.imag ** 2).mean(axis=(-2, -1)).sum(axis=1)
     return dF, err_fmag, err_phot, err_exit
 
 

@@ -45,6 +45,8 @@ class ProjectionEngine(BaseEngine):
                     st.ex[s:e] = st.blk.prop.fw(po, 1)      # Ψ in detector space
                 st.runner.map(init)
             st.psi = self.xp.empty_like(st.ex)
+            st.full_mask = bool((st.mask == 1).all())
+            st.wphot = st.mask / (st.diff + 1)
             st.pbound = self.pbound(st)
             st.Pprev = st.P.copy()
 
@@ -58,7 +60,8 @@ class ProjectionEngine(BaseEngine):
                 F_po = st.blk.prop.fw(po, 1)
                 ex = st.ex[s:e]
                 dF, ef, ep, ee = fourier_projection(F_po, ex, st.fmag[s:e], st.mask[s:e], a, b, c, st.pbound,
-                                                    st.blk.resample, st.diff[s:e], want_ll)
+                                                    st.blk.resample, st.diff[s:e], want_ll, st.full_mask,
+                                                    st.wphot[s:e])
                 ex += dF
                 st.psi[s:e] = st.blk.prop.bw(ex, 1)           # real-space exit waves for the overlap update
                 return self.xp.stack([ef, ep, ee], 1)
