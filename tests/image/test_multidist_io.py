@@ -77,6 +77,14 @@ def test_edf_and_cbf(tmp_path):
     fabio.edfimage.EdfImage(data=np.ones((8, 9), "f4")).write(str(p))
     fr = read_images(p)
     assert len(fr) == 1 and fr[0].data.shape == (8, 9)
+    from fabio.edfimage import EdfImage, Frame as EdfFrame
+    e = EdfImage(data=np.zeros((5, 6), "f4"))
+    e.append_frame(EdfFrame(data=np.ones((5, 6), "f4")))
+    e.write(str(tmp_path / "two.edf"))
+    imgs = add_image(None, tmp_path / "two.edf")
+    assert [i.name for i in imgs] == ["IMG two.edf #0000", "IMG two.edf #0001"]
+    imgs[1].clearImageCache()
+    assert imgs[1].raw_image.sum() == 30.0          # re-read from the file, frame 1
     cbf = shared_file("dials-data")
     files = sorted(cbf.rglob("*.cbf*"))
     if not files:
