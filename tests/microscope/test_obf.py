@@ -259,9 +259,9 @@ def test_errors(tmp_path):
 def _valid_file(tmp_path):
     p = tmp_path / "v.obf"
     with File(p, File.Write) as f:
-        s = Stack(np.arange(64, dtype=np.uint16).reshape(8, 8))
+        s = Stack(np.arange(256, dtype=np.uint16).reshape(4, 8, 8))   # 4 planes, 4 flush points
         s.set_name("n")
-        s.set_labels(["X", "Y"])
+        s.set_labels(["X", "Y", "Z"])
         f.write(s, True)
         f.write(Stack(np.arange(12, dtype=np.float32).reshape(3, 4)), False)
     return p.read_bytes()
@@ -307,7 +307,7 @@ def test_fuzzed_headers_give_format_error(tmp_path):
 
 def test_absurd_sizes_refused_without_allocating(tmp_path):
     good = bytearray(_valid_file(tmp_path))
-    struct.pack_into("<4I", good, 34 + 24, 2**31, 2**31, 0, 0)  # res of stack 0
+    struct.pack_into("<3I", good, 34 + 24, 2**31, 2**31, 4)  # res of stack 0
     p = tmp_path / "huge.obf"
     p.write_bytes(bytes(good))
     f = File(p)
@@ -369,7 +369,7 @@ def test_nan_geometry_and_zero_sizes(tmp_path):
     zero = bytearray(good)
     struct.pack_into("<I", zero, 34 + 24, 0)                  # res[0] = 0 with data present
     p.write_bytes(bytes(zero))
-    assert File(p).read(0).data().shape == (8, 0)
+    assert File(p).read(0).data().shape == (4, 8, 0)
 
 
 def test_format_error_is_also_runtime_error(tmp_path):
@@ -410,3 +410,27 @@ def test_compressed_chunked_stream(tmp_path):
     struct.pack_into("<Q", b, fpos + 1452, 400)
     p.write_bytes(bytes(b))
     np.testing.assert_array_equal(File(p).read(0).data().ravel(), data)
+
+
+@pytest.mark.parametrize("level", [1, 6])
+def test_parallel_plane_codec_equals_sequential_zlib(tmp_path, level):
+    rng = np.random.default_rng(3)
+    a = rng.poisson(2.0, size=(5, 32, 48)).astype(np.uint16)
+    p = tmp_path / "pp.obf"
+    with File(p, File.Write, flush_per_plane=True) as f:
+        f.write(Stack(a), True, level)
+    rec = File(p).records()[0]
+    stream = p.read_bytes()[rec.data_pos:rec.data_pos + rec.data_len_disk]
+    # what a sequential compressor with a full flush after every plane writes
+    c = zlib.compressobj(level)
+    seq, flushes = b"", []
+    for plane in a:
+        seq += c.compress(plane.tobytes()) + c.flush(zlib.Z_FULL_FLUSH)
+        flushes.append(len(seq))
+    seq += c.flush(zlib.Z_FINISH)
+    assert stream == seq and rec.flush_positions == flushes and rec.flush_block_size == 32 * 48 * 2
+    np.testing.assert_array_equal(File(p).read(0).data(), a)        # parallel inflate
+    bad = bytearray(p.read_bytes())
+    struct.pack_into("<Q", bad, rec.footer_pos + 1416, 7)            # wrong block size: sequential fallback
+    p.write_bytes(bytes(bad))
+    np.testing.assert_array_equal(File(p).read(0).data(), a)

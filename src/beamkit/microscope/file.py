@@ -6,7 +6,9 @@ closed (``close()``, ``del file`` or a ``with`` block), so an interrupted
 write never leaves a broken file.  Append copies the file, adds the stacks
 and renames it back: unlike SpecPy's Append it never corrupts the file.
 ``compatibility=True`` writes exactly the bytes SpecPy 2026.20 writes (no
-stack names, descriptions, column data or tags).
+stack names, descriptions, column data or tags, one zlib flush per stack);
+otherwise zlib data get a flush point after every xy plane, as Imspector
+writes them, which lets readers inflate planes in parallel.
 """
 from __future__ import annotations
 
@@ -100,12 +102,14 @@ class File:
     Append = 2
 
     def __init__(self, path, mode=0, compatibility: bool = False, version: int = 7,
-                 flush_per_plane: bool = False):
+                 flush_per_plane: bool | None = None):
         self._path = Path(os.fspath(path))
         self._mode = mode
         self._fh = None
         self._cm = None
         self._compat = bool(compatibility)
+        if flush_per_plane is None:     # Imspector's layout (parallel, partial reads) unless SpecPy's bytes are wanted
+            flush_per_plane = not self._compat
         self._writer = fmt.StackWriter(compat=self._compat, version=version, flush_per_plane=flush_per_plane)
         self._records = []
         self._header = None

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..errors import FormatError as _BaseFormatError
+from .zcodec import compress_blocks, inflate_blocks
 
 
 class FormatError(_BaseFormatError, RuntimeError):
@@ -444,7 +445,10 @@ def read_stack_data(cur: _Cursor, rec: StackRecord) -> np.ndarray:
             n = min(len(stream), present)
             out[:n] = np.frombuffer(stream, np.uint8, n)
     elif rec.compression_type == 1:
-        _inflate_into(out, _file_pieces(cur, rec.data_pos, rec.data_len_disk), present, cur, rec)
+        if not (len(rec.flush_positions) >= 2 and present == nbytes and
+                inflate_blocks(cur.read(rec.data_pos, rec.data_len_disk, "stack data"),
+                               rec.flush_positions, rec.flush_block_size, out, present)):
+            _inflate_into(out, _file_pieces(cur, rec.data_pos, rec.data_len_disk), present, cur, rec)
     else:
         n = min(present, rec.data_len_disk)
         cur.need(rec.data_pos, n, "stack data")
@@ -560,21 +564,28 @@ class StackWriter:
             if self.flush_per_plane and rank >= 2:
                 block = int(rec.res[0]) * int(rec.res[1]) * data.dtype.itemsize
             block = max(block, 1)
-            comp = zlib.compressobj(level)
             written = 0
-            for start in range(0, max(nbytes, 1), block):
-                stop = min(start + block, nbytes)
-                for s in range(start, stop, self.CHUNK):
-                    out = comp.compress(raw[s:min(s + self.CHUNK, stop)])
+            if block < nbytes:   # several flush points: compress the blocks in parallel
+                for piece in compress_blocks(raw, block, level):
+                    fh.write(piece)
+                    written += len(piece)
+                    flush_positions.append(written)
+                flush_positions.pop()            # no flush point after the final block
+                out = b""
+                data_len = written
+            else:
+                comp = zlib.compressobj(level)
+                for s in range(0, max(nbytes, 1), self.CHUNK):
+                    out = comp.compress(raw[s:min(s + self.CHUNK, nbytes)])
                     fh.write(out)
                     written += len(out)
                 out = comp.flush(zlib.Z_FULL_FLUSH)
                 fh.write(out)
                 written += len(out)
                 flush_positions.append(written)
-            out = comp.flush(zlib.Z_FINISH)
-            fh.write(out)
-            data_len = written + len(out)
+                out = comp.flush(zlib.Z_FINISH)
+                fh.write(out)
+                data_len = written + len(out)
             flush_block = block if (self.flush_per_plane and rank >= 2) else nbytes
         else:
             for s in range(0, nbytes, self.CHUNK):
