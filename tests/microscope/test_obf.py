@@ -434,3 +434,46 @@ def test_parallel_plane_codec_equals_sequential_zlib(tmp_path, level):
     struct.pack_into("<Q", bad, rec.footer_pos + 1416, 7)            # wrong block size: sequential fallback
     p.write_bytes(bytes(bad))
     np.testing.assert_array_equal(File(p).read(0).data(), a)
+
+
+@pytest.mark.parametrize("size,version", [(124, 1), (128, 1), (1408, 2), (1424, 3), (1432, 4), (1444, 5),
+                                          (1468, 6), (1528, 7)])
+def test_every_footer_version(tmp_path, size, version):
+    """Footers of every OBF stack version: fields present only where ``size`` covers them."""
+    a = np.arange(12, dtype=np.int16).reshape(3, 4)
+    labels = ["X", "Y"]
+    meta = b"<root/>"
+    hdr = struct.pack("<16s17I30d5I3Q", fmt.STACK_MAGIC, version, 2, 4, 3, *[0] * 13,
+                      4e-6, 3e-6, *[0.0] * 13, 1e-6, 0.0, *[0.0] * 13, 8, 0, 1, 4, 0, 1, a.nbytes, 0)
+    fixed = bytearray(1528)
+    struct.pack_into("<I", fixed, 0, size)
+    struct.pack_into("<I", fixed, 124, len(meta))
+    um = fmt.SI_STRUCT.pack(*([1, 1] + [0, 1] * 8), 1e-6)
+    fixed[128:208] = fmt.SI_STRUCT.pack(*([0, 1] * 9), 1.0)
+    fixed[208:288] = um
+    fixed[288:368] = um
+    tags = fmt.encode_tag_dict({"imspector": "<root/>"})
+    struct.pack_into("<QQQ", fixed, 1408, 0, a.nbytes, len(tags))
+    var = b"".join(struct.pack("<I", len(s)) + s.encode() for s in labels)
+    var += meta if size >= 128 else b""
+    var += tags if size >= 1432 else b""
+    body = bytes(fixed[:size]) + var
+    start = 26
+    data_pos = start + 368 + 4
+    end = data_pos + a.nbytes + len(body)
+    if size >= 1440:
+        body = bytearray(body)
+        struct.pack_into("<Q", body, 1432, end)
+        body = bytes(body)
+    p = tmp_path / f"v{version}_{size}.obf"
+    p.write_bytes(fmt.FILE_MAGIC + struct.pack("<IQI", 1, start, 0) + hdr + b"name" + a.tobytes() + body)
+    f = File(p)
+    rec = f.records()[0]
+    s = f.read(0)
+    assert (rec.version, rec.footer_size, s.name(), s.labels()) == (version, size, "name", labels)
+    np.testing.assert_array_equal(s.data(), a)
+    assert s.lengths() == [4e-6, 3e-6] and s.offsets() == [1e-6, 0.0]
+    assert s.units() == (["um", "um"] if size >= 1408 else ["", ""])
+    assert rec.metadata == ("<root/>" if size >= 128 else "")
+    assert s.tags() == ({"imspector": "<root/>"} if size >= 1432 else {})
+    assert rec.stack_end_disk == end
