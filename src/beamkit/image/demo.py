@@ -6,10 +6,9 @@ from pathlib import Path
 
 import numpy as np
 
-from . import calibrate as K, integrate as I, simulate as S
-from .g2image import G2Image, _IMAGE_CACHE
+from . import simulate as S
+from .g2image import G2Image, _IMAGE_CACHE, new_image_entry
 from .io_images import Frame
-from .g2image import new_image_entry
 from .pattern import write_xye
 
 __all__ = ["run"]

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import numpy as np
 
 from ..core.log import get_logger
 from ..errors import ParameterError
