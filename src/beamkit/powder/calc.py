@@ -5,6 +5,9 @@ linked to it and returns ``dict(ycalc, ybkg, reflists={phase: {...arrays}})`` on
 the in-limit x values; :func:`compute_histogram` does that for a project
 histogram and stores the results as GSAS-II does ('data' arrays, 'Reflection
 Lists', residuals in ``data[0]``).  No Python loop over reflections or points.
+For a phase in LeBail mode (HAP 'LeBail' True) the Fc² column of the stored
+reflection list is used when its hkl match (the extracted intensities);
+otherwise Fc² comes from the structure (the starting intensities).
 """
 from __future__ import annotations
 
@@ -101,7 +104,7 @@ def _bkg_function(kind, coeffs, x):
 
 
 # ------------------------------------------------------------------ one phase
-def _phase_reflections(phase, hap, inst, sample, typ, xlo, xhi, x, limits):
+def _phase_reflections(phase, hap, inst, sample, typ, xlo, xhi, x, limits, prev=None):
     from .broadening import cw_factors, tof_factors
     from .crystal import cell_to_A, dij_to_dA, generate_reflections, space_group, A_to_Gstar, laue_operators
     from .scattering import scattering_factors
@@ -143,8 +146,8 @@ def _phase_reflections(phase, hap, inst, sample, typ, xlo, xhi, x, limits):
         Fc2, phs = np.asarray(sf["Fc2"], float), np.asarray(sf["phase"], float)
     else:
         Fc2, phs = np.zeros(m), np.zeros(m)
-    if hap.get("LeBail") and "_lebail_Fc2" in hap:
-        pass
+    if hap.get("LeBail") and prev is not None and len(prev) == m and np.array_equal(prev[:, :3], hkl):
+        Fc2 = np.asarray(prev[:, 9], float).copy()     # LeBail: keep the extracted intensities
     V = 1.0 / np.sqrt(np.linalg.det(Gstar))
     Vst = 1.0 / V
     scale = float(hap["Scale"][0]) * float(sample["Scale"][0])
@@ -240,7 +243,9 @@ def pattern_from_dicts(hist: dict, phases: dict, x=None) -> dict:
         hap = ph["Histograms"].get(hname) if hname is not None else next(iter(ph["Histograms"].values()), None)
         if hap is None or not hap.get("Use", True):
             continue
-        cols, _ = _phase_reflections(ph, hap, inst, sample, typ, xin[0], xin[-1], xin, limits)
+        prev = hist.get("Reflection Lists", {}).get(pname, {}).get("RefList")
+        cols, _ = _phase_reflections(ph, hap, inst, sample, typ, xin[0], xin[-1], xin, limits,
+                                     prev=None if prev is None else np.asarray(prev, float))
         if "pos" not in cols:
             reflists[pname] = cols
             continue

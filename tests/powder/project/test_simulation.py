@@ -233,3 +233,23 @@ def test_tof_ycalc_matches_gsas2(tof_sim):
     _, ref = _csv_table(shared_file(*GD, "reference", "sim", "PbSO4TOFdata.csv"), "x")
     yc = h.getdata("ycalc")
     assert np.abs(yc - ref[:, 3]).max() <= 1e-3 * ref[:, 3].max()
+
+
+def test_lebail_mode_keeps_stored_intensities(cw_sim):
+    gpx, _ = cw_sim
+    h = gpx.histogram(0)
+    hap = gpx.phase(0).data["Histograms"][h.name]
+    rl = h.reflections()["PbSO4"]["RefList"]
+    fc = rl[:, 9].copy()
+    yc0 = h.getdata("ycalc").copy()
+    try:
+        hap["LeBail"] = True
+        rl[:, 9] = 2.0 * fc                      # as an extraction would set them
+        gpx.compute()
+        rl2 = h.reflections()["PbSO4"]["RefList"]
+        np.testing.assert_allclose(rl2[:, 9], 2.0 * fc)
+        np.testing.assert_allclose(h.getdata("ycalc") - 1.0, 2.0 * (yc0 - 1.0), rtol=1e-9, atol=1e-9)
+    finally:
+        hap["LeBail"] = False
+        gpx.compute()
+    np.testing.assert_allclose(h.reflections()["PbSO4"]["RefList"][:, 9], fc)
