@@ -113,6 +113,7 @@ class Ptycho:
             scan = make_scan(sp.get("data"))
             scan.initialize()
             chunks, n, deadline = [], 0, time.monotonic() + 600
+            self._eos[label] = False
             while True:
                 msg = scan.auto(fpb)
                 if isinstance(msg, str) and msg == EOS:
@@ -125,6 +126,8 @@ class Ptycho:
                     continue
                 chunks.append(msg)
                 n += len(msg.get("iterable") or msg.get("data") or [])
+                if n >= need:     # the rest arrives between iterations (live data)
+                    break
             if not chunks:
                 raise ParameterError(f"scans.{label}.data", "a scan with at least one frame", 0)
             self.scans[label] = scan
@@ -157,6 +160,8 @@ class Ptycho:
         """Take newly arrived frames of live scans (between iterations); True if any arrived."""
         from .data import EOS, WAIT
         got = False
+        if engine is not None and engine.states:
+            engine._sync_to_storages()
         for label, scan in self.scans.items():
             if self._eos.get(label):
                 continue

@@ -141,8 +141,8 @@ class BaseEngine:
         self.benchmark["engine_prepare"] += time.perf_counter() - t0
 
     def refresh(self):
-        """Rebuild device state after the blocks changed (new frames); keeps P and O from the storages."""
-        self._sync_to_storages()
+        """Rebuild device state after the blocks changed (new frames); takes P and O from the storages
+        (call ``_sync_to_storages`` before changing the blocks)."""
         self.states = [EngineState(b, self.be, self.rdt, self.cdt) for b in self.blocks]
         self._supports()
         self.engine_prepare()
