@@ -477,3 +477,20 @@ def test_every_footer_version(tmp_path, size, version):
     assert rec.metadata == ("<root/>" if size >= 128 else "")
     assert s.tags() == ({"imspector": "<root/>"} if size >= 1432 else {})
     assert rec.stack_end_disk == end
+
+
+@pytest.mark.parametrize("dt,dtype,samples", [(0x400, "u1", 3), (0x800, "u1", 4), (0x1000, "<u8", 1),
+                                              (0x2000, "<i8", 1), (0x10000, "?", 1)])
+def test_read_types_specpy_cannot_write(tmp_path, dt, dtype, samples):
+    """RGB(A) with a trailing sample axis, 64-bit integers and bool read back with the right shape."""
+    shape = (3, 4) + ((samples,) if samples > 1 else ())
+    a = (np.arange(int(np.prod(shape))) % 2 if dtype == "?" else np.arange(int(np.prod(shape)))).astype(dtype)
+    a = a.reshape(shape)
+    rec = fmt.StackRecord(res=[4, 3], lengths=[4.0, 3.0], offsets=[0.0, 0.0], dt=dt, labels=["X", "Y"])
+    p = tmp_path / "t.obf"
+    with open(p, "wb") as fh:
+        fh.write(fmt.FILE_MAGIC + struct.pack("<IQI", 1, 26, 0))
+        fmt.StackWriter().write(fh, rec, a.view(np.uint8).reshape(-1), True)
+    s = File(p).read(0)
+    assert s.data().shape == shape and s.data().dtype == np.dtype(dtype)
+    np.testing.assert_array_equal(s.data(), a)
