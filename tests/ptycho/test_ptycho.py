@@ -69,3 +69,13 @@ def test_double_precision(tmp_path):
     p.data_type = "double"
     P = Ptycho(p, level=5)
     assert P.obj.S["SMFG00"].data.dtype == np.complex128
+
+
+def test_block_size_is_planned_from_memory(tmp_path):
+    from beamkit.ptycho.engines.chunks import engine_memory, frames_per_block
+    P = Ptycho(_pars(tmp_path), level=2)
+    m = P.runtime["memory"]["MF"]
+    assert m["frames_per_block"] == P.blocks[0].n and 0 < m["bytes_needed"] < m["bytes_free"]
+    per = engine_memory(1, 2, (256, 256), 0)["total"]
+    assert frames_per_block(10000, 2, (256, 256), 10**6, budget=1000 * per + 4 * 10**6 * 8) == 1000
+    assert frames_per_block(50, 1, (64, 64), 10**5, budget=1) == 1

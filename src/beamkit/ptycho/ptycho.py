@@ -144,10 +144,26 @@ class Ptycho:
             self.models[label] = model
             self.blocks.append(blk)
             self._register_block(blk)
-            log.info("scan %s: %d frames of %s, object %s, model %s; about %.0f MB for DM exit waves",
-                     label, blk.n, blk.shape, blk.obj.shape, model.name, blk.n * blk.pods.K * np.prod(blk.shape) * 8 / 1e6)
+            self._memory_report(blk, model.name)
         self.benchmark["data_load"] += time.perf_counter() - t0
         self.level = max(self.level, 2)
+
+    def _memory_report(self, blk, model_name):
+        """Log the memory the engines will need and how many frames fit per block (ptypy's users had to guess)."""
+        from .engines.chunks import available_memory, engine_memory, frames_per_block
+        cb = 16 if self.precision == "double" else 8
+        gpu = self.backend != "numpy"
+        mem = engine_memory(blk.n, blk.pods.K, blk.shape, int(np.prod(blk.obj.shape)), cb)
+        fpb = frames_per_block(blk.n, blk.pods.K, blk.shape, int(np.prod(blk.obj.shape)), cb, gpu)
+        self.runtime.setdefault("memory", {})[blk.label] = dict(bytes_needed=int(mem["total"]),
+                                                                bytes_free=int(available_memory(gpu)),
+                                                                frames_per_block=int(fpb))
+        msg = (f"scan {blk.label}: {blk.n} frames of {tuple(blk.shape)}, object {blk.obj.shape}, model {model_name}; "
+               f"engines need about {mem['total'] / 2**20:.0f} MiB, {fpb} frames fit per block")
+        if fpb < blk.n:
+            log.warning(msg + " (fewer than the scan: expect swapping or reduce the data)")
+        else:
+            log.info(msg)
 
     def _register_block(self, blk):
         self.obj.storages[blk.obj.ID] = blk.obj

@@ -41,3 +41,41 @@ class ChunkRunner:
         if self.threads == 1 or len(self.bounds) == 1:
             return [func(s, e) for s, e in self.bounds]
         return list(_pool().map(lambda b: func(*b), self.bounds))
+
+
+def available_memory(gpu: bool = False) -> int:
+    """Free memory in bytes: the GPU's (CuPy) or the host's MemAvailable (Linux), else 4 GiB."""
+    if gpu:
+        try:
+            import cupy
+            return int(cupy.cuda.runtime.memGetInfo()[0])
+        except Exception:
+            return 0
+    try:
+        with open("/proc/meminfo") as f:
+            for line in f:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return 4 << 30
+
+
+def engine_memory(n: int, K: int, shape, object_pixels: int, complex_bytes: int = 8) -> dict:
+    """Bytes an engine holds for n frames with K pods each (exit waves, data, masks, temporaries)."""
+    npx = int(shape[-2]) * int(shape[-1])
+    real = complex_bytes // 2
+    exits = 2 * n * K * npx * complex_bytes          # exit waves + real-space copy (DM/RAAR)
+    data = 4 * n * npx * real                         # diff, mask, sqrt(diff), photon weights
+    index = n * npx * 4 + n * npx * 12                # flat indices + sparse scatter matrix
+    objects = 4 * object_pixels * complex_bytes
+    return dict(exit_waves=exits, data=data, index=index, objects=objects, total=exits + data + index + objects)
+
+
+def frames_per_block(n: int, K: int, shape, object_pixels: int, complex_bytes: int = 8, gpu: bool = False,
+                     budget: int | None = None) -> int:
+    """How many frames fit in ``budget`` bytes (default: 80 % of free memory); at least 1, at most n."""
+    budget = int(0.8 * available_memory(gpu)) if budget is None else int(budget)
+    per = engine_memory(1, K, shape, 0, complex_bytes)["total"]
+    fixed = engine_memory(0, K, shape, object_pixels, complex_bytes)["total"]
+    return int(max(1, min(n, (budget - fixed) // max(per, 1))))
