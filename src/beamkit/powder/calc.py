@@ -194,10 +194,10 @@ def _sample(hap, hkl, A, Ks, Km, sgdata):
 
 
 def _cw_profile(cols, shl):
-    from .profile_cw import fcj_voigt
+    from .profile_cw import fcj_voigt_peaks
 
     def prof(dx, k):
-        return fcj_voigt(dx, cols["pos"][k], cols["sig"][k], cols["gam"][k], shl)
+        return fcj_voigt_peaks(dx, k, cols["pos"], cols["sig"], cols["gam"], shl)
     return prof
 
 
