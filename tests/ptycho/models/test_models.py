@@ -1,0 +1,70 @@
+import numpy as np
+import pytest
+
+from beamkit.errors import ParameterError
+from beamkit.ptycho.core import Container, Storage, Views
+from beamkit.ptycho.engines import DM
+from beamkit.ptycho.engines.kernels import bin_frames, gather, scatter_add, unbin_frames
+from beamkit.ptycho.models import FarFieldPropagator, NearFieldPropagator, make_model
+
+
+def test_propagators_are_unitary_and_invertible():
+    rng = np.random.default_rng(0)
+    x = (rng.normal(size=(3, 2, 16, 16)) + 1j * rng.normal(size=(3, 2, 16, 16))).astype(np.complex64)
+    for prop in (FarFieldPropagator((16, 16)), NearFieldPropagator((16, 16), 50e-9, 1e-3, 1e-10)):
+        y = prop.fw(x)
+        np.testing.assert_allclose(np.linalg.norm(y), np.linalg.norm(x), rtol=1e-5)
+        np.testing.assert_allclose(prop.bw(y), x, atol=1e-4)
+    # near field over zero distance is the identity
+    np.testing.assert_allclose(NearFieldPropagator((16, 16), 50e-9, 0.0, 1e-10).fw(x), x, atol=1e-5)
+
+
+def test_views_gather_scatter_match_slices():
+    s = Storage("S00", np.arange(2 * 20 * 22).reshape(2, 20, 22).astype(np.complex64), psize=1.0, center=(0, 0))
+    v = Views(s, [[3.0, 4.0], [10.2, 12.6]], (6, 6))
+    assert v.corners.tolist() == [[0, 1], [7, 10]] and np.allclose(v.subpix[1], [0.2, -0.4])
+    g = gather(s.data, v.flat)
+    np.testing.assert_array_equal(g[1, 1], s.data[1, 7:13, 10:16])
+    out = scatter_add(np.ones((2, 2, 6, 6), np.float32), v.flat, s.shape)
+    out2 = scatter_add(np.ones((2, 2, 6, 6), np.float32), v.flat, s.shape, v.scatter_matrix())
+    assert out.sum() == 2 * 2 * 36 and np.array_equal(out, out2)
+    c = Container("Cobj")
+    c.new_storage("S00", s.data.copy())
+    assert c.S["S00"].shape == (2, 20, 22) and len(c) == 1
+    np.testing.assert_allclose(s.origin, [0, 0])
+
+
+def test_binning_round_trip():
+    a = np.random.default_rng(1).random((2, 8, 8)).astype(np.float32)
+    b = bin_frames(a, 2)
+    assert b.shape == (2, 4, 4)
+    np.testing.assert_allclose(b.sum(), a.sum(), rtol=1e-5)
+    u = unbin_frames(b, 2)
+    np.testing.assert_allclose(bin_frames(u, 2), 4 * b, rtol=1e-5)
+
+
+def test_modes_opr_and_resample_build_and_run(sim):
+    blk = make_model("Full", {"coherence": {"num_probe_modes": 2, "num_object_modes": 1}}).build(
+        sim["data"], sim["positions"], sim["meta"])
+    assert blk.probe.shape == (2, 32, 32) and blk.pods.K == 2
+    p0 = (np.abs(blk.probe.data) ** 2).sum(axis=(1, 2))
+    assert 0.05 < p0[1] / p0[0] < 0.2                      # diversity power 0.1
+    info = DM([blk], dict(numiter=30, probe_support=None)).run()
+    assert info[-1]["error"][0] < 0.1 * info[0]["error"][0]
+    opr = make_model("OPRModel", {}).build(sim["data"], sim["positions"], sim["meta"])
+    assert opr.probe.shape == (len(sim["data"]), 32, 32)
+    info = DM([opr], dict(numiter=20, probe_support=None, opr_subspace=2)).run()
+    assert np.all(np.isfinite(opr.probe.data)) and info[-1]["error"][0] < info[0]["error"][0]
+    rs = make_model("Full", {"resample": 2}).build(sim["data"], sim["positions"], sim["meta"])
+    assert rs.probe.shape == (1, 64, 64) and rs.diff.shape[-1] == 32
+    info = DM([rs], dict(numiter=15, probe_support=None)).run()
+    assert info[-1]["error"][0] < info[0]["error"][0]
+
+
+def test_model_errors():
+    with pytest.raises(ParameterError, match="BlockFull"):
+        make_model("Bogus")
+    with pytest.raises(ParameterError):
+        make_model("Full", {"propagation": "sideways"}).build(np.ones((2, 8, 8)), np.zeros((2, 2)), {})
+    with pytest.raises(ParameterError):
+        make_model("Full").build(np.ones((2, 8, 8)), np.zeros((3, 2)), {})
