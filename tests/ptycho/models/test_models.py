@@ -68,3 +68,15 @@ def test_model_errors():
         make_model("Full", {"propagation": "sideways"}).build(np.ones((2, 8, 8)), np.zeros((2, 2)), {})
     with pytest.raises(ParameterError):
         make_model("Full").build(np.ones((2, 8, 8)), np.zeros((3, 2)), {})
+
+
+def test_cupy_backend_is_optional():
+    from beamkit.ptycho.models import get_backend
+    try:
+        import cupy  # noqa: F401
+    except Exception:
+        with pytest.raises(ParameterError, match="cupy"):
+            get_backend("cupy")
+        assert get_backend("auto").name == "numpy"
+    else:  # pragma: no cover - only on GPU machines
+        assert get_backend("cupy").name == "cupy"
