@@ -110,6 +110,7 @@ class IntegrationMaps:
         self.static = self.position | mk.angular_mask(masks, tth, azm)
         self.ai = None
         self._idx = None
+        self.uses = 0
         exact = float(c.get("DetDepth", 0.0) or 0.0) == 0.0 and not float(c.get("det2theta", 0.0) or 0.0)
         if exact:
             try:
@@ -159,12 +160,14 @@ def _pyfai_ok(c: dict, maps: IntegrationMaps) -> bool:
 
 
 def integrate(image, controls: dict, masks: dict | None = None, maps: IntegrationMaps | None = None,
-              pixel_mask=None, engine: str = "auto", method=("no", "csr", "cython")):
+              pixel_mask=None, engine: str = "auto", method=None):
     """Integrate one image as GSAS-II does.
 
     Returns ``(intensity[nazm, nchan], azimuth_edges[nazm+1], tth_lower_edges[nchan], counts)``.
     engine: 'pyfai' (full-circle 2θ/Q with DetDepth 0), 'numpy' (exact GSAS-II binning, any case)
-    or 'auto' (pyFAI when it applies).
+    or 'auto' (pyFAI when it applies).  method: pyFAI's method; by default a
+    histogram for the first image of a map set and the cached sparse matrix
+    (CSR, built once) from the second image on.
     """
     c = controls
     img = np.asarray(image)
@@ -186,6 +189,9 @@ def integrate(image, controls: dict, masks: dict | None = None, maps: Integratio
     if use_pyfai and not _pyfai_ok(c, maps):
         raise ParameterError("engine", "'numpy' for this geometry (DetDepth, sectors or log(q))", engine)
     if use_pyfai:
+        if method is None:
+            method = ("no", "histogram", "cython") if maps.uses == 0 else ("no", "csr", "cython")
+        maps.uses += 1
         data = np.array(img, dtype=np.float32)
         data[dyn] = _DUMMY
         res = maps.ai.integrate1d(data, nch, unit=unit, radial_range=(lo, hi), method=method,
