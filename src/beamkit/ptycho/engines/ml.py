@@ -206,7 +206,9 @@ class ML(BaseEngine):
                 (nO - sum(_cdot(a, b, xp) for a, b in zip(self.gO, gO)))
             den = s * sum(_cnorm2(g, xp) for g in self.gP) + sum(_cnorm2(g, xp) for g in self.gO)
             bt = max(0.0, num / den) if den > 0 else 0.0
-        self.gO, self.gP = gO, gP
+        # the stored probe gradient is the scaled one, as in ptypy (the next Polak-Ribière
+        # coefficient then weighs the probe by s³; this damps the conjugation)
+        self.gO, self.gP = gO, [s * g for g in gP]
         if self.hO is None:
             self.hO = [xp.zeros_like(g) for g in gO]
             self.hP = [xp.zeros_like(g) for g in gP]
