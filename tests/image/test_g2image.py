@@ -23,6 +23,7 @@ class StandInProject:
 
     def _add_pwdr_arrays(self, name, x, y, w=None, inst=None, sample=None, **kw):
         self.hists.append((name, x, y, w, inst))
+        self.sample = sample
         return name
 
     def images(self):
@@ -124,6 +125,7 @@ def test_project_flow_and_seed_loop(mar011, imctrl011, tmp_path):
     assert y[233:281].sum() == pytest.approx(4666.40, rel=0.01)
     assert inst["Lam"] == pytest.approx(0.12398) and inst["Polariz."] == 0.99
     assert len(proj.hists) == 2
+    assert proj.sample["Gonio. radius"] == pytest.approx(1118.8555366950047)
 
 
 def test_bad_image_file(tmp_path):

@@ -325,12 +325,23 @@ class G2Image:
                     "Polariz.": float(c["PolaVal"][0]), "Azimuth": float(azm),
                     "U": 1.0, "V": -1.0, "W": 0.3, "X": 0.0, "Y": 0.0, "Z": 0.0, "SH/L": 0.002}
             if self.proj is not None and hasattr(self.proj, "_add_pwdr_arrays"):
-                sample = None
+                sample = self._sample_parameters(azm)
                 out.append(self.proj._add_pwdr_arrays("PWDR " + hname, x, y, w, inst=inst, sample=sample,
                                                       comments=[f"Image: {self.name}"]))
             else:
                 out.append(IntegratedPattern("PWDR " + hname, x.copy(), y, w, inst))
         return out
+
+    def _sample_parameters(self, azm: float):
+        """Debye-Scherrer sample parameters with the detector distance as goniometer radius, or None."""
+        try:
+            from ..powder.model import default_sample_parameters
+        except ImportError:  # pragma: no cover - the powder face is part of beamkit
+            return None
+        sample = default_sample_parameters("Debye-Scherrer")
+        sample["Gonio. radius"] = float(self.controls["distance"])
+        sample["Azimuth"] = float(azm)
+        return sample
 
     def plot(self, filename=None, what: str = "image", **kw):
         """PNG of the image with rings and masks ('image') or of the 2θ-azimuth cake ('cake')."""
