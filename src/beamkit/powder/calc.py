@@ -106,7 +106,10 @@ def _bkg_function(kind, coeffs, x):
 # ------------------------------------------------------------------ one phase
 def _phase_reflections(phase, hap, inst, sample, typ, xlo, xhi, x, limits, prev=None):
     from .broadening import cw_factors, tof_factors
-    from .crystal import cell_to_A, dij_to_dA, generate_reflections, space_group, A_to_Gstar, laue_operators
+    from .corrections import (cw_position, debye_scherrer_geometry, lorentz_cw, lorentz_tof, polarization,
+                              tof_position)
+    from .profile_tof import tof_alpha_beta, tof_sig_gam
+    from .crystal import A_to_Gstar, cell_to_A, dij_to_dA, generate_reflections, laue_operators, space_group
     from .scattering import scattering_factors
     from .structure_factor import structure_factors
 
@@ -153,35 +156,41 @@ def _phase_reflections(phase, hap, inst, sample, typ, xlo, xhi, x, limits, prev=
     scale = float(hap["Scale"][0]) * float(sample["Scale"][0])
     po = hap["Pref.Ori."]
     if po[0] == "MD" and float(po[1]) != 1.0:
-        PO = T.march_dollase(hkl, float(po[1]), po[3], laue_operators(sg), Gstar)
+        PO = T.march_dollase(hkl, float(po[1]), po[3], laue_operators(sg), A)
     else:
         PO = np.ones(m)
+    fi = flat_inst(inst)
     if tof:
-        pos = T.tof_positions(d, inst)
-        sig, gam = T.tof_sig_gam(d, inst)
-        ssig, sgam = _sample(hap, hkl, A, *tof_factors(d, flat_inst(inst)["difC"]), gen["SGData"])
-        alp, bet = T.tof_alpha_beta(d, inst)
-        lorentz = np.sin(np.radians(flat_inst(inst)["2-theta"] / 2.0)) * d ** 4
-        icorr = scale * mult * Vst * lorentz * PO
+        pos = tof_position(d, fi["difC"], fi.get("difA", 0.0), fi.get("difB", 0.0), fi.get("Zero", 0.0))
+        sig, gam = tof_sig_gam(d, fi.get("sig-0", 0.0), fi.get("sig-1", 0.0), fi.get("sig-2", 0.0),
+                               fi.get("sig-q", 0.0), fi.get("X", 0.0), fi.get("Y", 0.0), fi.get("Z", 0.0))
+        ssig, sgam = _sample(hap, hkl, A, *tof_factors(d, fi["difC"]), gen["SGData"])
+        alp, bet = tof_alpha_beta(d, fi.get("alpha", 0.0), fi.get("beta-0", 0.0), fi.get("beta-1", 0.0),
+                                  fi.get("beta-q", 0.0))
+        icorr = scale * mult * Vst * lorentz_tof(d, fi["2-theta"]) * PO
         cols.update(pos=pos, sig=sig + ssig, gam=gam + sgam, alp=alp, bet=bet)
     else:
-        pos = T.cw_positions(d, inst, sample, layer_disp=float(hap.get("Layer Disp", [0.0])[0]))
+        bb = not debye_scherrer_geometry(sample.get("Type"), "Lam1" in fi)
+        pos = cw_position(d, wave, fi.get("Zero", 0.0), bragg_brentano=bb, shift=_sv(sample, "Shift"),
+                          transparency=_sv(sample, "Transparency"), displace_x=_sv(sample, "DisplaceX"),
+                          displace_y=_sv(sample, "DisplaceY"), layer_disp=_sv(hap, "Layer Disp"),
+                          radius=_sv(sample, "Gonio. radius", 200.0))
         sig, gam = T.cw_sig_gam(pos, inst)
         ssig, sgam = _sample(hap, hkl, A, *cw_factors(pos, wave), gen["SGData"])
         sig = np.maximum(sig + ssig, 0.001)
         gam = np.maximum(gam + sgam, 0.001)
-        th = np.radians(pos / 2.0)
-        lorentz = 1.0 / (2.0 * np.sin(th) ** 2 * np.cos(th))
-        pola = T.polarization(flat_inst(inst).get("Polariz.", 0.5), pos, flat_inst(inst).get("Azimuth", 0.0)) \
-            if typ[1] == "X" else np.ones(m)
-        icorr = scale * mult * Vst * lorentz * pola * PO
+        pola = polarization(fi.get("Polariz.", 0.5), pos, fi.get("Azimuth", 0.0)) if typ[1] == "X" else 1.0
+        icorr = scale * mult * Vst * lorentz_cw(pos) * pola * PO
         cols.update(pos=pos, sig=sig, gam=gam)
-    ext = hap.get("Extinction", [0.0])[0]
-    if ext:
-        pass  # powder extinction not modelled: factor 1
     cols.update(Fc2=Fc2, phase=phs, Icorr=icorr, Fo2=np.zeros(m), Prfo=np.ones(m), Trans=np.ones(m),
                 ExtP=np.zeros(m))
     return cols, sg
+
+
+def _sv(d, key, default=0.0) -> float:
+    """A sample/HAP value that may be stored as [value, refine]."""
+    v = d.get(key, default)
+    return float(v[0] if isinstance(v, (list, tuple)) else v)
 
 
 def _sample(hap, hkl, A, Ks, Km, sgdata):
