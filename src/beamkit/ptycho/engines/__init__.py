@@ -1,4 +1,18 @@
-"""Reconstruction engines with ptypy's names: DM, RAAR, EPIE, SDR, ML."""
+"""Reconstruction engines with ptypy's names: DM, RAAR, EPIE, SDR, ML.
+
+Where beamkit differs from ptypy 0.9 on purpose:
+
+* ePIE's ``alpha`` is the object step and ``beta`` the probe step, as the parameter docs say
+  (ptypy's code swaps them; identical when alpha = beta).
+* ``subpix``/``subpix_start`` have no effect (as in ptypy): views sit on whole pixels, rounded
+  with ptypy's rule round(p + 1e-5) relative to the scan's first-corner origin.
+* The DM/RAAR object inertia is ``object_inertia`` × the mean frame power (Σ I per frame), which
+  keeps barely illuminated object pixels from blowing up.
+* ML's line search is evaluated in float64; for the Gaussian model the quartic polynomial is
+  used whenever the quadratic step would raise the cost, and a non-descent conjugate direction
+  restarts from the gradient.
+* ``record_local_error`` stores the per-view error triples in each ``iter_info`` entry.
+"""
 from .base import BaseEngine
 from .projectional import DM, RAAR
 from .stochastic import EPIE, SDR

@@ -168,6 +168,8 @@ class BaseEngine:
             info = dict(iteration=self.curiter, iterations=self.alliter, numiter=self.numiter,
                         engine=type(self).__name__, duration=dt, error=np.asarray(err, float))
             self.iter_info.append(info)
+            if self.p.get("record_local_error"):
+                info["local_error"] = {st.blk.label: np.asarray(st.err, float).copy() for st in self.states}
             if self.ptycho is not None:
                 self.ptycho.runtime.setdefault("iter_info", []).append(info)
                 self.ptycho.runtime["iterations"] = self.ptycho.runtime.get("iterations", 0) + 1
