@@ -1,16 +1,14 @@
-"""A crystal phase from a CIF (via gemmi) as a GSAS-II phase dict.
+"""A crystal phase from a CIF (read by the physics module's gemmi reader) as a GSAS-II phase dict.
 
-Site multiplicities and site-symmetry orders are computed from the space-group
-operators (vectorised over atoms × operators).
+Adds GSAS-II atom types ('Cu2+' -> 'Cu+2') and site-symmetry labels computed
+from the space-group operators (vectorised over atoms × operators).
 """
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import numpy as np
 
-from ...errors import FormatError
 from .. import model
 
 __all__ = ["read_phase_cif", "gsas_atom_type", "site_symmetry"]
@@ -36,7 +34,10 @@ def _ops(sg):
 
 
 def site_symmetry(xyz, sg, tol: float = 1e-3):
-    """(multiplicity, site-symmetry label) per atom for fractional coordinates ``xyz`` (n, 3)."""
+    """(multiplicity, site-symmetry label) per atom for fractional coordinates ``xyz`` (n, 3).
+
+    The label is '1', '-1', '2' or 'm' for stabilizers of order ≤ 2, else the stabilizer order.
+    """
     rot, tr = _ops(sg)
     xyz = np.atleast_2d(np.asarray(xyz, float))
     img = np.einsum("oij,aj->aoi", rot, xyz) + tr[None]           # atoms × ops × 3
@@ -48,7 +49,7 @@ def site_symmetry(xyz, sg, tol: float = 1e-3):
     labels = []
     for a in range(len(xyz)):
         stab = rot[same[a]]
-        n = len(stab) // max(int(np.sum([np.allclose(r, np.eye(3)) for r in stab])), 1)
+        n = int(order[a])
         if n == 1:
             labels.append("1")
         elif n == 2:
@@ -61,52 +62,16 @@ def site_symmetry(xyz, sg, tol: float = 1e-3):
 
 
 def read_phase_cif(path, phasename=None) -> dict:
-    """Read the first structure block of a CIF -> GSAS-II phase dict (cell, SGData, atoms)."""
-    import gemmi
-    p = Path(path)
-    if not p.is_file():
-        raise FormatError("file not found", path=p, expected="a CIF file")
-    try:
-        doc = gemmi.cif.read(str(p))
-    except (RuntimeError, ValueError) as e:
-        m = re.search(r"line (\d+)", str(e))
-        raise FormatError(f"CIF syntax error: {e}", path=p, line=int(m.group(1)) if m else None,
-                          expected="a valid CIF") from None
-    block = next((b for b in doc if b.find_value("_cell_length_a")), None)
-    if block is None:
-        raise FormatError("no block with a unit cell", path=p, expected="_cell_length_a … in a data_ block")
-    st = gemmi.make_small_structure_from_block(block)
-    cell = st.cell
-    if cell.a <= 0 or cell.b <= 0 or cell.c <= 0:
-        raise FormatError("bad cell", path=p, expected="positive cell lengths", got=(cell.a, cell.b, cell.c))
-    sg = None
-    hm = st.spacegroup_hm or block.find_value("_space_group_name_H-M_alt") or ""
-    if hm:
-        sg = gemmi.find_spacegroup_by_name(gemmi.cif.as_string(hm) if hm.startswith(("'", '"')) else hm)
-    if sg is None:
-        ops = list(block.find_loop("_space_group_symop_operation_xyz")) or \
-            list(block.find_loop("_symmetry_equiv_pos_as_xyz"))
-        if ops:
-            try:
-                sg = gemmi.find_spacegroup_by_ops(gemmi.GroupOps([gemmi.Op(gemmi.cif.as_string(o)) for o in ops]))
-            except (RuntimeError, ValueError):
-                sg = None
-    if sg is None:
-        raise FormatError("space group not recognised", path=p, expected="a standard H-M symbol or operators",
-                          got=hm)
-    if not st.sites:
-        raise FormatError("no atoms", path=p, expected="an _atom_site_ loop")
-    xyz = np.array([[s.fract.x, s.fract.y, s.fract.z] for s in st.sites])
-    mult, labels = site_symmetry(xyz, sg)
+    """Read a phase from a CIF (via :func:`beamkit.powder.crystal.read_cif`) -> GSAS-II phase dict."""
+    from ..crystal import read_cif
+    ph = read_cif(path)
+    sg = ph.spacegroup.gemmi_sg
+    _, labels = site_symmetry(ph.xyz, sg)
     atoms = []
-    for s, m, lab, x in zip(st.sites, mult, labels, xyz):
-        aniso = s.aniso.nonzero()
-        uij = [s.aniso.u11, s.aniso.u22, s.aniso.u33, s.aniso.u12, s.aniso.u13, s.aniso.u23] if aniso else None
-        uiso = s.u_iso if s.u_iso > 0 else (0.01 if not aniso else (uij[0] + uij[1] + uij[2]) / 3)
-        atype = gsas_atom_type(s.type_symbol or s.element.name)
-        atoms.append(model.atom_row(s.label, atype, *x, frac=s.occ, site=lab, mult=int(m), uiso=uiso, uij=uij))
-    name = phasename or block.find_value("_pd_phase_name") or block.name
-    name = gemmi.cif.as_string(name) if name else p.stem
-    sgd = model.sgdata_from_symbol(sg.xhm())   # exact setting of the CIF (kept in 'SGGemmi')
-    return model.new_phase_dict(name.strip(), (cell.a, cell.b, cell.c, cell.alpha, cell.beta, cell.gamma),
-                                sgd, atoms)
+    for i, lab in enumerate(ph.labels):
+        uij = list(ph.uaniso[i]) if ph.adp[i] == "A" else None
+        uiso = float(ph.uiso[i]) if ph.uiso[i] > 0 else 0.01
+        atoms.append(model.atom_row(lab, gsas_atom_type(ph.types[i]), *ph.xyz[i], frac=float(ph.occ[i]),
+                                    site=labels[i], mult=int(ph.mult[i]), uiso=uiso, uij=uij))
+    sgd = model.sgdata_from_symbol(sg.xhm())   # the CIF's exact setting (kept in 'SGGemmi')
+    return model.new_phase_dict((phasename or ph.name).strip(), tuple(float(v) for v in ph.cell), sgd, atoms)
