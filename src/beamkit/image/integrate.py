@@ -119,9 +119,11 @@ class IntegrationMaps:
                 self.ai = None
 
     # -- exact numpy engine: cached flat bin index per pixel ---------------------------------------
-    def _bin_index(self):
-        if self._idx is None:
-            c = self.controls
+    def bin_index(self, c: dict) -> np.ndarray:
+        """Flat (sector, channel) bin of every pixel for the binning keys of ``c``; -1 = not binned."""
+        key = (tuple(c["IOtth"]), int(c["outChannels"]), int(c["outAzimuths"]), tuple(c["LRazimuth"]),
+               str(c.get("binType", "2-theta")), float(c["wavelength"]))
+        if self._idx is None or self._idx[0] != key:
             xv, (lo, hi), _ = _axis_values(c, self.tth)
             nch = int(c["outChannels"])
             ir = np.floor((xv - lo) / ((hi - lo) / nch)).astype(np.int64)
@@ -131,9 +133,8 @@ class IntegrationMaps:
             az = np.where(az < a0, az + 360.0, az)
             ia = np.floor((az - a0) / ((a1 - a0) / nazm)).astype(np.int64)
             ok = (ir >= 0) & (ir < nch) & (ia >= 0) & (ia < nazm) & ~self.static
-            idx = np.where(ok, ia * nch + ir, -1).ravel()
-            self._idx = idx
-        return self._idx
+            self._idx = (key, np.where(ok, ia * nch + ir, -1).ravel())
+        return self._idx[1]
 
 
 def _fill_empty(h, n):
@@ -183,7 +184,7 @@ def integrate(image, controls: dict, masks: dict | None = None, maps: Integratio
         if pm.shape != img.shape:
             raise ParameterError("pixel mask", f"an array of shape {img.shape}", pm.shape)
         dyn = dyn | pm
-    xv_unused, (lo, hi), unit = _axis_values(c, np.array([float(c["IOtth"][0])]))
+    _, (lo, hi), unit = _axis_values(c, np.array([float(c["IOtth"][0])]))
     edges = np.linspace(lo, hi, nch + 1)
     use_pyfai = engine == "pyfai" or (engine == "auto" and _pyfai_ok(c, maps))
     if use_pyfai and not _pyfai_ok(c, maps):
@@ -200,7 +201,7 @@ def integrate(image, controls: dict, masks: dict | None = None, maps: Integratio
         h = res.intensity[None, :].astype(np.float64)
         n = (np.asarray(res.sum_normalization) > 0)[None, :].astype(np.int64)
     elif engine in ("numpy", "auto", "pyfai"):
-        idx = maps._bin_index()
+        idx = maps.bin_index(c)
         w = (img.astype(np.float64) / maps.corr).ravel()
         if dyn.any():
             idx = np.where(dyn.ravel(), -1, idx)
