@@ -41,3 +41,15 @@ def test_simulate(tmp_path):
                  "--tmax", "80", "--npoints", "600", "--plot"]) == 0
     assert (tmp_path / "s.png").exists() and (tmp_path / "s_refl.csv").exists()
     assert G2sc.G2Project(fn).histogram(0).getdata("ycalc").max() > 0
+
+
+def test_beamkit_powder_entry(tmp_path, capsys):
+    from beamkit.cli import main as beamkit_main
+    from beamkit.powder.demo import DATA
+    fn = str(tmp_path / "e.gpx")
+    assert beamkit_main(["powder", "simulate", fn, str(DATA / "NaCl.cif"), str(DATA / "lab_CuKa.instprm"),
+                         "--tmin", "20", "--tmax", "60", "--npoints", "300"]) == 0
+    capsys.readouterr()
+    assert beamkit_main(["pwdr", "dump", fn]) == 0
+    assert "NaCl" in capsys.readouterr().out
+    assert beamkit_main(["powder", "dump", str(tmp_path / "missing.gpx")]) == 2
