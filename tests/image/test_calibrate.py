@@ -4,7 +4,7 @@ import pytest
 
 from beamkit.errors import ParameterError
 from beamkit.image import calibrants as cal, calibrate as K, controls as C, io_images as io
-from tests.conftest import shared_file
+from shared_data import shared_file
 
 G2 = ("gsas2-data",)
 

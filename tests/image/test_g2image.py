@@ -5,7 +5,7 @@ import pytest
 from beamkit.errors import FormatError, ParameterError
 from beamkit.image import G2Image
 from beamkit.image.project import add_image, image_multi_dist_calib
-from tests.conftest import shared_file
+from shared_data import shared_file
 
 G2 = ("gsas2-data",)
 

@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 from beamkit.image import controls as C, integrate as I, io_images as io
-from tests.conftest import shared_file
+from shared_data import shared_file
 
 G2 = ("gsas2-data",)
 

@@ -7,7 +7,7 @@ from beamkit.image import simulate as S
 from beamkit.image.g2image import G2Image, _IMAGE_CACHE, new_image_entry
 from beamkit.image.io_images import Frame, read_images
 from beamkit.image.project import add_image, image_multi_dist_calib
-from tests.conftest import shared_file
+from shared_data import shared_file
 
 
 class Images(list):

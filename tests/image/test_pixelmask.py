@@ -4,7 +4,7 @@ import pytest
 
 from beamkit.errors import ParameterError
 from beamkit.image import controls as C, integrate as I, io_images as io, pixelmask as P
-from tests.conftest import shared_file
+from shared_data import shared_file
 
 G2 = ("gsas2-data",)
 
