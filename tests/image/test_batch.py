@@ -98,3 +98,16 @@ def test_cli(files, tmp_path, capsys):
     assert "integrated 4 of 5 files" in out.out
     assert (tmp_path / "frame_010.tif.xye").exists()
     assert main(["integrate", "--controls", str(ctrl)]) == 2
+
+
+def test_cli_watch(files, tmp_path, capsys):
+    import shutil
+    paths, ctrl, _, _ = files
+    inbox = tmp_path / "in"
+    inbox.mkdir()
+    shutil.copy(paths[0], inbox / "w.tif")
+    (inbox / "w.tif.metadata").write_text("")
+    rc = main(["integrate", "--watch", str(inbox / "*.tif"), "--controls", str(ctrl), "--out", str(tmp_path / "o"),
+               "--max-files", "1", "--timeout", "30", "--poll", "0.1", "--processes", "1"])
+    assert rc == 0 and "integrated 1 of 1 files" in capsys.readouterr().out
+    assert (tmp_path / "o" / "w.tif.xye").exists()
