@@ -253,3 +253,15 @@ def test_lebail_mode_keeps_stored_intensities(cw_sim):
         hap["LeBail"] = False
         gpx.compute()
     np.testing.assert_allclose(h.reflections()["PbSO4"]["RefList"][:, 9], fc)
+
+
+def test_gpx_simulation_recomputed():
+    """PbSO4sim.gpx (written by GSAS-II): recomputing gives its stored y_calc and wR (GSAS-II's own y_obs)."""
+    g = G2sc.G2Project(str(shared_file("gsas2-data", "reference", "gpx", "PbSO4sim.gpx")))
+    h = g.histogram(0)
+    yc_ref = h.data["data"][1][3].copy()
+    wr_ref = h.residuals["wR"]
+    g.compute()
+    yc = h.data["data"][1][3]
+    assert np.abs(yc - yc_ref).max() <= 1e-3 * yc_ref.max()
+    assert h.get_wR() == pytest.approx(wr_ref, rel=1e-3) and wr_ref == pytest.approx(2.5467, abs=1e-4)
