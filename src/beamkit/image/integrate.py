@@ -153,11 +153,28 @@ def _fill_empty(h, n):
     return out
 
 
+def _full_circle(c: dict) -> bool:
+    a0, a1 = (float(v) for v in c["LRazimuth"])
+    return int(c["outAzimuths"]) == 1 and abs((a1 - a0) - 360.0) < 1e-9
+
+
+def _chi_range(c: dict):
+    """pyFAI χ range (deg) and discontinuity ('pi' or 'zero') for the LRazimuth sectors, or None."""
+    a0, a1 = (float(v) for v in c["LRazimuth"])
+    lo, hi = a0 - float(c.get("azmthOff", 0.0)), a1 - float(c.get("azmthOff", 0.0))
+    if not 0.0 < hi - lo <= 360.0:
+        return None
+    for disc, (cmin, cmax) in (("pi", (-180.0, 180.0)), ("zero", (0.0, 360.0))):
+        shift = 360.0 * np.floor((lo - cmin) / 360.0)
+        if cmin - 1e-9 <= lo - shift and hi - shift <= cmax + 1e-9:
+            return (lo - shift, hi - shift), disc
+    return None
+
+
 def _pyfai_ok(c: dict, maps: IntegrationMaps) -> bool:
     if maps.ai is None or "log" in str(c.get("binType", "")).lower():
         return False
-    a0, a1 = (float(v) for v in c["LRazimuth"])
-    return int(c["outAzimuths"]) == 1 and abs((a1 - a0) - 360.0) < 1e-9
+    return _full_circle(c) or _chi_range(c) is not None
 
 
 def integrate(image, controls: dict, masks: dict | None = None, maps: IntegrationMaps | None = None,
@@ -195,11 +212,26 @@ def integrate(image, controls: dict, masks: dict | None = None, maps: Integratio
         maps.uses += 1
         data = np.array(img, dtype=np.float32)
         data[dyn] = _DUMMY
-        res = maps.ai.integrate1d(data, nch, unit=unit, radial_range=(lo, hi), method=method,
-                                  correctSolidAngle=False, polarization_factor=None, flat=maps.corr,
-                                  mask=maps.static, dummy=_DUMMY, delta_dummy=1.0)
-        h = res.intensity[None, :].astype(np.float64)
-        n = (np.asarray(res.sum_normalization) > 0)[None, :].astype(np.int64)
+        common = dict(unit=unit, radial_range=(lo, hi), method=method, correctSolidAngle=False,
+                      polarization_factor=None, flat=maps.corr, mask=maps.static, dummy=_DUMMY,
+                      delta_dummy=1.0)
+        if _full_circle(c):
+            res = maps.ai.integrate1d(data, nch, **common)
+            h = res.intensity[None, :].astype(np.float64)
+            n = (np.asarray(res.sum_normalization) > 0)[None, :].astype(np.int64)
+        else:
+            (c0, c1), disc = _chi_range(c)
+            a0, a1 = (float(v) for v in c["LRazimuth"])
+            rel = (maps.azm - a0) % 360.0               # pyFAI's histograms keep out-of-range χ
+            data[rel > (a1 - a0)] = _DUMMY
+            if disc == "zero" and maps.ai.chiDiscAtPi:
+                maps.ai.setChiDiscAtZero()
+            elif disc == "pi" and not maps.ai.chiDiscAtPi:
+                maps.ai.setChiDiscAtPi()
+            res = maps.ai.integrate2d_ng(data, nch, nazm, azimuth_range=(c0, c1),
+                                         **common)
+            h = np.asarray(res.intensity, dtype=np.float64)
+            n = (np.asarray(res.sum_normalization) > 0).astype(np.int64)
     elif engine in ("numpy", "auto", "pyfai"):
         idx = maps.bin_index(c)
         w = (img.astype(np.float64) / maps.corr).ravel()
