@@ -52,21 +52,16 @@ def sum_peaks(x, pos, lo, hi, intensity, profile, n_out=None):
 
 # ------------------------------------------------------------------ background
 def background_from_dict(bkg, x, inst=None):
-    """Background on the in-limit x from a GSAS-II 'Background' entry (coefficients and peaks)."""
-    try:
-        from . import background as _bk  # P1's physics module
-    except ImportError:  # pragma: no cover - fallback while the physics module is absent
-        _bk = None
+    """Background on the in-limit x from a GSAS-II 'Background' entry: function, Debye terms, peaks."""
     head, extra = bkg[0], bkg[1] if len(bkg) > 1 else {}
     kind, n = head[0], int(head[2])
     coeffs = np.asarray(head[3:3 + n], float)
     x = np.asarray(x, float)
-    if _bk is not None and hasattr(_bk, "background"):
-        return np.asarray(_bk.background(kind, coeffs, x, extra, inst=inst)[0], float)
     if len(x) == 0:
         return np.zeros(0)
-    return _bkg_function(kind, coeffs, x) + background_peaks(extra.get("peaksList", [])[:int(extra.get("nPeaks", 0))]
-                                                             if extra else [], x, inst)
+    debye = extra.get("debyeTerms", [])[:int(extra.get("nDebye", 0))] if extra else []
+    peaks = extra.get("peaksList", [])[:int(extra.get("nPeaks", 0))] if extra else []
+    return T.background_function(kind, coeffs, x, inst, debye) + background_peaks(peaks, x, inst)
 
 
 def background_peaks(peaks, x, inst):
@@ -84,23 +79,6 @@ def background_peaks(peaks, x, inst):
     lo, hi = _windows(cols, typ, shl)
     prof = _tof_profile(cols) if typ[2] == "T" else _cw_profile(cols, shl)
     return sum_peaks(x, pos, lo, hi, inten, prof)[0]
-
-
-def _bkg_function(kind, coeffs, x):
-    """The background function of GSAS-II's types chebyschev-1, chebyschev and cosine on x (in limits)."""
-    n = len(coeffs)
-    xn = -1.0 + 2.0 * (x - x[0]) / (x[-1] - x[0]) if x[-1] > x[0] else np.zeros_like(x)
-    if kind == "chebyschev-1":
-        y = np.polynomial.chebyshev.chebval(xn, coeffs) if n else np.zeros_like(x)
-    elif kind == "chebyschev":
-        y = np.polynomial.polynomial.polyval(xn, coeffs) if n else np.zeros_like(x)
-    elif kind == "cosine":
-        k = np.arange(n)
-        y = np.cos(np.radians(180.0 * x[:, None] * k[None] / x[-1])) @ coeffs
-    else:
-        raise ParameterError("Background type", "chebyschev-1, chebyschev or cosine (others need the "
-                             "background physics module)", kind)
-    return y
 
 
 # ------------------------------------------------------------------ one phase
@@ -331,6 +309,24 @@ def _simulated_yobs(yc, seed):
     return np.maximum(yc + noise * sign, 0.0)
 
 
+def _add_fixed_background(project, hd, res):
+    """Add 'background PWDR' [name, mult, flag]: another histogram's y_obs × mult (same x grid)."""
+    extra = hd["Background"][1] if len(hd["Background"]) > 1 else {}
+    name, mult = (extra.get("background PWDR") or ["", 1.0])[:2]
+    if not name:
+        return
+    other = project.histogram(name)
+    if other is None:
+        raise ParameterError("Background.background PWDR", f"one of {project._hist_names()}", name)
+    ox, oy = (np.asarray(a, float) for a in other.data["data"][1][:2])
+    x = np.asarray(hd["data"][1][0], float)
+    if ox.shape != x.shape or not np.allclose(ox, x):
+        raise ParameterError("Background.background PWDR", "a histogram on the same x grid", name)
+    add = float(mult) * oy[res["mask"]]
+    res["ybkg"] = res["ybkg"] + add
+    res["ycalc"] = res["ycalc"] + add
+
+
 def compute_histogram(project, hist) -> dict:
     """Compute one project histogram; stores ycalc/ybkg/ydiff, 'Reflection Lists' and residuals."""
     h = project.histogram(hist) if not hasattr(hist, "data") else hist
@@ -338,6 +334,7 @@ def compute_histogram(project, hist) -> dict:
     phases = {p.name: p.data for p in project.phases() if h.name in p.data["Histograms"]}
     res = pattern_from_dicts(hd, phases)
     arrays = hd["data"][1]
+    _add_fixed_background(project, hd, res)
     x, yobs, w = arrays[0], np.asarray(arrays[1], float), np.asarray(arrays[2], float)
     mask = res["mask"]
     info = hd["data"][0]
