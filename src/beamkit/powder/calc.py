@@ -13,10 +13,13 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..core.log import get_logger
 from ..errors import ParameterError
 from . import calc_terms as T
 from .histogram import limits_mask
 from .model import flat_inst, sg_name
+
+_log = get_logger("beamkit.powder")
 
 __all__ = ["pattern_from_dicts", "compute_histogram", "compute_project", "residuals", "sum_peaks",
            "background_from_dict", "background_peaks", "REFLIST_COLUMNS_CW", "REFLIST_COLUMNS_TOF", "reflist_array"]
@@ -137,6 +140,9 @@ def _phase_reflections(phase, hap, inst, sample, typ, xlo, xhi, x, limits, prev=
         PO = T.march_dollase(hkl, float(po[1]), po[3], laue_operators(sg), A)
     else:
         PO = np.ones(m)
+        if po[0] == "SH" and any(float(v) for v in (po[5] or {}).values()):
+            _log.warning("spherical-harmonics preferred orientation is not modelled; factor 1 used for %s",
+                         gen["Name"])
     fi = flat_inst(inst)
     if tof:
         pos = tof_position(d, fi["difC"], fi.get("difA", 0.0), fi.get("difB", 0.0), fi.get("Zero", 0.0))
