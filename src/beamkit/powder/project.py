@@ -242,7 +242,8 @@ class _ProjectBase:
                     sample[k] = v
             x, y, w = rd.x, rd.y, rd.w
             if inst_d["Type"][1][2] == "T" and rd.is_gsas:
-                # GSAS TOF: bin edge -> centre (loses the last point), y/dx, w*dx^2 (notes §5)
+                # GSAS TOF: x back to µs, bin edge -> centre (loses the last point), y/dx, w*dx^2 (notes §5)
+                x = 100.0 * x
                 dx = np.diff(x)
                 x = x[:-1] + dx / 2
                 y = y[:-1] / dx

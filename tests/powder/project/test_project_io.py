@@ -214,3 +214,23 @@ def test_cell_esd_from_covariance():
     assert e["length_b"] == pytest.approx(0.000116, abs=1.5e-6)
     assert e["length_c"] == pytest.approx(0.000154, abs=1.5e-6)
     assert e["volume"] == pytest.approx(0.019, abs=1e-3) and e["angle_alpha"] == 0.0
+
+
+def test_gsas_tof_file_conversion(tmp_path):
+    """A GSAS FXYE TOF bank: x in µs, moved to bin centres, y/Δx and w·Δx², lower limit at d = 0.4 Å."""
+    t = np.round(10000.0 * 1.001 ** np.arange(50), 4)
+    y = np.full(50, 100.0)
+    e = np.full(50, 10.0)
+    f = tmp_path / "tof.fxye"
+    f.write_text("TOF test\nBANK 1 50 50 SLOG 10000 11000 0.001 0 FXYE\n" +
+                 "".join(f"{a:.4f} {b:.3f} {c:.3f}\n" for a, b, c in zip(t, y, e)))
+    ip = tmp_path / "t.instprm"
+    ip.write_text("#GSAS-II instrument parameter file\nType:PNT\nfltPath:60\n2-theta:90\ndifC:20000\n")
+    g = G2sc.G2Project(newgpx=None)
+    h = g.add_powder_histogram(str(f), str(ip))
+    x = h.data["data"][1][0]
+    dx = np.diff(t)
+    np.testing.assert_allclose(x, t[:-1] + dx / 2, rtol=1e-7)
+    np.testing.assert_allclose(h.data["data"][1][1], 100.0 / dx, rtol=1e-6)
+    np.testing.assert_allclose(h.data["data"][1][2], dx ** 2 / 100.0, rtol=1e-6)
+    assert h.Limits[1][0] == pytest.approx(max(x[0], 0.4 * 20000))
