@@ -173,9 +173,9 @@ def atom_row(label, atype, x, y, z, frac=1.0, site="1", mult=1, uiso=0.01, uij=N
 
 
 def cell_volume(a, b, c, alpha, beta, gamma) -> float:
-    """Unit-cell volume in Å³ (angles in degrees)."""
-    ca, cb, cg = np.cos(np.radians([alpha, beta, gamma]))
-    return float(a * b * c * np.sqrt(max(1 - ca * ca - cb * cb - cg * cg + 2 * ca * cb * cg, 0.0)))
+    """Unit-cell volume in Å³ (angles in degrees); see :func:`beamkit.powder.crystal.cell_volume`."""
+    from .crystal import cell_volume as _volume
+    return float(_volume([a, b, c, alpha, beta, gamma]))
 
 
 _LAUE_SYS = {"-1": "triclinic", "2/m": "monoclinic", "mmm": "orthorhombic", "4/m": "tetragonal",
