@@ -88,8 +88,7 @@ class ML(BaseEngine):
         I, w = st.I[s:e], st.w[s:e]
         fl = bool(self.p["floating_intensities"])
         if self.ml_type == "euclid":
-            amp = xp.abs(F)
-            A = bin_frames(amp.sum(axis=1), r) + 1e-6 if r == 1 else xp.sqrt(bin_frames((amp ** 2).sum(axis=1), r)) + 1e-6
+            A = bin_frames(xp.abs(F).sum(axis=1), r) + 1e-6          # sum of mode amplitudes
             sI = xp.sqrt(xp.maximum(I, 0))
             if fl:
                 c = (sI.sum(axis=(-2, -1)) / A.sum(axis=(-2, -1)))[:, None, None]
@@ -99,10 +98,7 @@ class ML(BaseEngine):
                 c = 1.0
             DA = 1 - sI / A
             LL = (w * (A - sI) ** 2).sum(axis=(-2, -1))
-            fac = unbin_frames(w * DA * c, r)[:, None] * (A.mean() if False else 1.0)
-            if r == 1:
-                fac = fac * 1.0
-            return fac * (A[:, None] if r == 1 else 1.0) / xp.maximum(amp, 1e-30) if r == 1 else fac, LL
+            return unbin_frames(w * DA * c, r)[:, None], LL
         Im = bin_frames((F.real ** 2 + F.imag ** 2).sum(axis=1), r)
         if self.ml_type == "poisson":
             Im = Im + 1e-6
