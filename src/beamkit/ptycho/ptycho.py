@@ -204,10 +204,15 @@ class Ptycho:
         inter = io.get("interaction") or {}
         srv = inter.get("server") or {}
         if inter.get("active", False) and srv.get("active", True):
+            from ..errors import RemoteError
             from .interaction import InteractionServer
             self.interactor = InteractionServer(srv)
             self.interactor.register(self, "Ptycho")
-            self.interactor.activate()
+            try:
+                self.interactor.activate()
+            except RemoteError as exc:   # a busy port must not stop a reconstruction
+                log.warning("interaction server not started: %s", exc)
+                self.interactor = None
         self.autosave = Autosave(self)
         ap = io.get("autoplot") or {}
         if ap.get("active", False):
