@@ -79,3 +79,10 @@ def test_block_size_is_planned_from_memory(tmp_path):
     per = engine_memory(1, 2, (256, 256), 0)["total"]
     assert frames_per_block(10000, 2, (256, 256), 10**6, budget=1000 * per + 4 * 10**6 * 8) == 1000
     assert frames_per_block(50, 1, (64, 64), 10**5, budget=1) == 1
+
+
+def test_keyword_arguments_update_the_tree(tmp_path):
+    P = Ptycho(_pars(tmp_path), level=1, run="kw_run", backend="numpy")
+    assert P.p.run == "kw_run" and P.runtime["run"] == "kw_run" and P.backend == "numpy"
+    with pytest.raises(ParameterError):
+        Ptycho(_pars(tmp_path), level=1, not_a_parameter=1)

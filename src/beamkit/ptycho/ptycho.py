@@ -36,10 +36,15 @@ def _plain(v):
 
 
 class Ptycho:
-    """Reconstruction manager: ``Ptycho(p, level=5)`` runs everything, as in ptypy."""
+    """Reconstruction manager: ``Ptycho(p, level=5)`` runs everything, as in ptypy.
+
+    Keyword arguments update the top level of ``p`` (ptypy's behaviour), except ``backend``
+    ('numpy' default, 'cupy' or 'auto'; also env ``BEAMKIT_PTYCHO_BACKEND``).
+    """
 
     def __init__(self, pars=None, level: int = 2, **kwargs):
         from .params import TREE
+        backend = kwargs.pop("backend", None)
         user = Param() if pars is None else Param(copy.deepcopy(dict(pars)))
         for k, v in kwargs.items():
             user[k] = v
@@ -56,7 +61,7 @@ class Ptycho:
         self.benchmark = dict(data_load=0.0, engine_init=0.0, engine_prepare=0.0, engine_iterate=0.0,
                               engine_finalize=0.0)
         self.precision = "double" if str(self.p.get("data_type", "single")) == "double" else "single"
-        self.backend = str(kwargs.get("backend", os.environ.get("BEAMKIT_PTYCHO_BACKEND", "numpy")))
+        self.backend = str(backend or os.environ.get("BEAMKIT_PTYCHO_BACKEND", "numpy"))
         self.obj = Container("Cobj", "complex")
         self.probe = Container("Cprobe", "complex")
         self.diff = Container("Cdiff", "real")
