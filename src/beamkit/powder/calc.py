@@ -143,6 +143,9 @@ def _phase_reflections(phase, hap, inst, sample, typ, xlo, xhi, x, limits, prev=
         if po[0] == "SH" and any(float(v) for v in (po[5] or {}).values()):
             _log.warning("spherical-harmonics preferred orientation is not modelled; factor 1 used for %s",
                          gen["Name"])
+    bab = hap.get("Babinet", {})
+    if _sv(hap, "Extinction") or any(_sv(bab, k) for k in ("BabA",)):
+        _log.warning("extinction and Babinet terms are not modelled; factor 1 used for %s", gen["Name"])
     fi = flat_inst(inst)
     if tof:
         pos = tof_position(d, fi["difC"], fi.get("difA", 0.0), fi.get("difB", 0.0), fi.get("Zero", 0.0))
