@@ -12,6 +12,9 @@ def test_demo_writes_png_and_ptyr(tmp_path):
     assert r["frames"] == 92 and r["last_errors"][1] < 0.01 * r["first_errors"][1]
     assert r["nrmse"] < 0.5
     assert json.loads((tmp_path / "benchmark.json").read_text())["engine_iterate"] > 0
+    from beamkit.ptycho.plot import figure_from_ptyr
+    fig = figure_from_ptyr(r["ptyr"])
+    assert len(fig.axes) >= 4
     out = tmp_path / "again.png"
     assert cli.main(["plot", r["ptyr"], "-o", str(out)]) == 0 and out.stat().st_size > 10000
 

@@ -13,7 +13,8 @@ import numpy as np
 from ..core.files import atomic_path
 from ..core.log import get_logger
 
-__all__ = ["plot_reconstruction", "plot_ptycho", "plot_ptyr", "plot", "AutoPlot", "complex_to_rgb"]
+__all__ = ["plot_reconstruction", "make_figure", "plot_ptycho", "plot_ptyr", "plot", "AutoPlot", "complex_to_rgb",
+           "figure_from_ptycho", "figure_from_ptyr"]
 
 log = get_logger("ptycho.plot")
 
@@ -42,6 +43,15 @@ def _crop(obj, weights=None):
 
 def plot_reconstruction(obj, probe, errors, path, title="", weights=None):
     """Write a PNG with object |O| and arg O, probe modes (HSV) and normalised error curves."""
+    fig = make_figure(obj, probe, errors, title, weights)
+    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+    with atomic_path(path) as tmp:
+        fig.savefig(tmp, format="png")
+    return path
+
+
+def make_figure(obj, probe, errors, title="", weights=None):
+    """The reconstruction figure as a matplotlib Figure (Agg canvas; no pyplot state)."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
     obj = np.asarray(obj)
@@ -78,10 +88,20 @@ def plot_reconstruction(obj, probe, errors, path, title="", weights=None):
         ax.legend()
     fig.suptitle(title)
     fig.tight_layout()
-    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
-    with atomic_path(path) as tmp:
-        fig.savefig(tmp, format="png")
-    return path
+    return fig
+
+
+def figure_from_ptycho(P):
+    """ptypy's ``figure_from_ptycho``: the live figure of a Ptycho (for notebooks)."""
+    r = P.result
+    return make_figure(r.object, r.probe, r.errors, f"{P.runtime.get('run', '')} iteration {r.iterations}",
+                       _weights_for(P))
+
+
+def figure_from_ptyr(ptyr):
+    """ptypy's ``figure_from_ptyr``: the figure of a .ptyr file."""
+    obj, probe, errs = _ptyr_content(ptyr)
+    return make_figure(obj, probe, errs, os.path.basename(str(ptyr)))
 
 
 def _weights_for(P):
@@ -100,8 +120,7 @@ def plot_ptycho(P, path):
     return plot_reconstruction(r.object, r.probe, r.errors, path, title, _weights_for(P))
 
 
-def plot_ptyr(ptyr, path=None):
-    """Figure of a .ptyr file (first object and probe storage, iter_info errors)."""
+def _ptyr_content(ptyr):
     from .io_ptyr import read_ptyr
     c = read_ptyr(ptyr)["content"]
     obj = next(iter(c["obj"].values()))["data"]
@@ -110,6 +129,12 @@ def plot_ptyr(ptyr, path=None):
     if isinstance(info, dict):
         info = [info[k] for k in sorted(info)]
     errs = np.array([np.asarray(i.get("error", [0, 0, 0]), float) for i in info]).reshape(-1, 3)
+    return obj, probe, errs
+
+
+def plot_ptyr(ptyr, path=None):
+    """Figure of a .ptyr file (first object and probe storage, iter_info errors)."""
+    obj, probe, errs = _ptyr_content(ptyr)
     path = path or os.path.splitext(str(ptyr))[0] + ".png"
     return plot_reconstruction(obj, probe, errs, path, os.path.basename(str(ptyr)))
 
