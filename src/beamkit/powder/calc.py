@@ -31,7 +31,7 @@ REFLIST_COLUMNS_TOF = ("h", "k", "l", "mult", "d", "pos", "sig", "gam", "Fo2", "
 
 
 # ------------------------------------------------------------------ peak sums
-def sum_peaks(x, pos, lo, hi, intensity, profile, n_out=None):
+def sum_peaks(x, pos, lo, hi, intensity, profile):
     """Σ_k I_k·profile_k(x) over each peak's window [pos−lo, pos+hi] (x sorted ascending).
 
     ``profile(dx, k)`` gets flat offsets x−pos and peak indices and returns values.
@@ -43,7 +43,7 @@ def sum_peaks(x, pos, lo, hi, intensity, profile, n_out=None):
     i1 = np.searchsorted(x, pos + hi)
     cnt = np.maximum(i1 - i0, 0)
     total = int(cnt.sum())
-    n = len(x) if n_out is None else n_out
+    n = len(x)
     if total == 0:
         return np.zeros(n), (np.zeros(0, int), np.zeros(0, int), np.zeros(0))
     peak = np.repeat(np.arange(len(pos)), cnt)
@@ -86,6 +86,11 @@ def background_peaks(peaks, x, inst):
 
 # ------------------------------------------------------------------ one phase
 def _phase_reflections(phase, hap, inst, sample, typ, xlo, xhi, x, limits, prev=None):
+    """Reflection columns of one phase in one histogram -> (cols, space group).
+
+    cols: hkl, mult, d, pos, sig, gam, (alp, bet), Fc², phase angle, Icorr (intensity per unit
+    Fc²) from the phase, HAP, instrument and sample dicts; ``x`` is unused (kept for callers).
+    """
     from .broadening import cw_factors, tof_factors
     from .corrections import (cw_position, debye_scherrer_geometry, lorentz_cw, lorentz_tof, polarization,
                               tof_position)
