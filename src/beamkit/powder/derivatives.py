@@ -28,6 +28,7 @@ __all__ = ["ProjectObjective", "fd_step", "refine_project", "project_variables"]
 log = get_logger("beamkit.powder.refine")
 
 _BKG_VARS = ("Back;", "BkPk", "Debye")
+_LEBAIL_PASSES = 1      # Le Bail partitions before each function evaluation
 
 
 def fd_step(v: float) -> float:
@@ -70,6 +71,9 @@ class _HistCalc:
         for pid, pname, ph, hap in self._haps():
             cols, _ = C._phase_reflections(ph, hap, inst, hd["Sample Parameters"], typ, xin[0], xin[-1],
                                            xin, hd["Limits"][1])
+            if hap.get("LeBail"):
+                from .lebail import apply_stored, previous_reflist
+                apply_stored(cols, previous_reflist(hd, pname))
             out[pname] = cols
         return out
 
@@ -86,6 +90,7 @@ class _HistCalc:
         self.shl_raw = float(fi.get("SH/L", 0.002))
         shl = max(self.shl_raw, 0.002)
         parts = {}
+        self.lebail = {pname for pid, pname, ph, hap in self._haps() if hap.get("LeBail")}
         refl = self.reflections(xin) if xin.size else {}
         for pname, cols in refl.items():
             if "pos" not in cols or len(cols["pos"]) == 0:
@@ -375,9 +380,25 @@ def refine_project(project, hist_filter=None, quiet: bool = False) -> dict:
             if hasattr(bar, "set_postfix"):
                 bar.set_postfix(chi2=f"{chisq:.6g}")
         log.debug("cycle %d: chi2 %.6g lambda %.1e", cyc, chisq, lam)
-    res = hessian_lsq(func, np.zeros(N.shape[1]), jac=jac, ftol=float(ctrl.get("min dM/M", 1e-3)),
-                      xtol=float(ctrl.get("SVDtol", 1e-6)), maxcyc=maxcyc if vary else 0,
-                      shift_factor=float(ctrl.get("shift factor", 1.0)), names=names, callback=cb)
+    kw = dict(jac=jac, xtol=float(ctrl.get("SVDtol", 1e-6)), names=names,
+              shift_factor=float(ctrl.get("shift factor", 1.0)))
+    ftol = float(ctrl.get("min dM/M", 1e-3))
+    from .lebail import extract, has_lebail
+    if has_lebail(project):
+        # Le Bail (as GSAS-II): every evaluation first re-partitions the intensities at the
+        # trial parameters, so the minimiser sees χ² with the intensities extracted there
+        def func_lb(z):
+            for _ in range(_LEBAIL_PASSES):
+                obj.residual(xof(z))
+                for c in obj.calcs:
+                    extract(c)
+            return func(z)
+        res = hessian_lsq(func_lb, np.zeros(N.shape[1]), ftol=ftol, maxcyc=maxcyc if vary else 0,
+                          callback=cb, **kw)
+        func_lb(res.x)
+    else:
+        res = hessian_lsq(func, np.zeros(N.shape[1]), ftol=ftol, maxcyc=maxcyc if vary else 0,
+                          callback=cb, **kw)
     if hasattr(bar, "close"):
         bar.close()
     x = xof(res.x)
