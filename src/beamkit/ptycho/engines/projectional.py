@@ -97,7 +97,7 @@ class ProjectionEngine(BaseEngine):
                     xp.multiply(Pc, st.psi[s:e], out=num[s:e])
                 else:
                     num[s:e] = reduce_modes(Pc * st.psi[s:e], st.om, Mo)
-            st.big_runner.map(part)
+            st.runner.map(part)
             N = scatter_add(num, st.flat, st.O.shape, st.A)
             p2 = reduce_modes(Pp.real ** 2 + Pp.imag ** 2, st.om, Mo)
             D = scatter_add(xp.broadcast_to(p2, (st.n,) + p2.shape[1:]), st.flat, st.O.shape, st.A)
@@ -131,7 +131,7 @@ class ProjectionEngine(BaseEngine):
                 return (reduce_modes(num.sum(axis=0, keepdims=True), st.pm, Mp)[0],
                         reduce_modes(den.sum(axis=0, keepdims=True), st.pm, Mp)[0])
             return reduce_modes(num, st.pm, Mp), reduce_modes(den, st.pm, Mp)
-        parts = st.big_runner.map(part)
+        parts = st.runner.map(part)
         if Pn == 1:
             numr = sum(p[0] for p in parts)
             denr = sum(p[1] for p in parts)
