@@ -280,7 +280,16 @@ def _constraint_rows(project, vary, vars_):
     rows, rhs, held = [], [], set()
     index = {n: i for i, n in enumerate(vary)}
 
+    pmap = {p.data.get("ranId"): str(p.id) for p in project.phases()}
+    hmap = {h.data["data"][0].get("ranId"): str(h.id) for h in project.histograms()}
+
     def resolve(name):
+        if not isinstance(name, str):          # a GSAS-II G2VarObj from a .gpx (ranIds)
+            d = getattr(name, "__dict__", {})
+            ph, hi = d.get("phase", ""), d.get("histogram", "")
+            ph = pmap.get(ph, "" if ph in ("", None) else str(ph))
+            hi = hmap.get(hi, "" if hi in ("", None) else str(hi))
+            name = f"{ph}:{hi}:{d.get('name', '')}" + (f":{d['atom']}" if d.get("atom") not in (None, "") else "")
         try:
             return vars_.lookup(name).name
         except Exception:
@@ -290,8 +299,7 @@ def _constraint_rows(project, vary, vars_):
             if not isinstance(rec, list) or len(rec) < 4:
                 continue
             kind = rec[-1]
-            terms = [(float(m), resolve(getattr(v, "varname", lambda: v)() if not isinstance(v, str) else v))
-                     for m, v in rec[:-3]]
+            terms = [(float(m), resolve(v)) for m, v in rec[:-3]]
             if kind == "h":
                 held.update(n for _, n in terms if n)
             elif kind == "c":

@@ -139,6 +139,12 @@ class ProjectRefineMixin:
             self.save()
         return None
 
+    def seqref(self):
+        """The results of the last sequential refinement (G2SeqRefRes), or None."""
+        from .sequential import G2SeqRefRes
+        d = self.data.get("Sequential results", {}).get("data")
+        return G2SeqRefRes(d, self) if d else None
+
     # --- results -------------------------------------------------------------
     def _cov(self) -> dict:
         return self.data["Covariance"].setdefault("data", {})

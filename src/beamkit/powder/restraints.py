@@ -22,7 +22,9 @@ def restraint_block(project, phase) -> dict:
 def _ops(phase):
     sg = phase.data["General"]["SGData"]
     R, T = [], []
-    cens = sg.get("SGCen") or [[0, 0, 0]]
+    cens = sg.get("SGCen")
+    if cens is None or len(cens) == 0:
+        cens = [[0.0, 0.0, 0.0]]
     for m, t in sg.get("SGOps", []):
         for c in cens:
             R.append(np.asarray(m, float))

@@ -100,7 +100,9 @@ def dij_names(system: str, uniq: str = "b") -> list[str]:
 def _sg_ops(sgdata: dict):
     """(rotations (n,3,3), translations (n,3)) of all operators incl. centring."""
     rots, trans = [], []
-    cens = sgdata.get("SGCen") or [[0.0, 0.0, 0.0]]
+    cens = sgdata.get("SGCen")
+    if cens is None or len(cens) == 0:
+        cens = [[0.0, 0.0, 0.0]]
     for m, t in sgdata.get("SGOps", []):
         for c in cens:
             rots.append(np.asarray(m, float))
