@@ -288,7 +288,7 @@ def _extract_fo2(res, yobs_in):
 
 
 def residuals(yobs, ycalc, ybkg, w, wtFactor: float = 1.0) -> dict:
-    """wR, R, wRb, Rb, wRmin (%) and Nobs as GSAS-II defines them (notes §8), over the given points."""
+    """wR, R, wRb, Rb, wRmin (%), Nobs, Σw·yo², χ² and Durbin-Watson as GSAS-II defines them (notes §8)."""
     yo, yc, yb = (np.asarray(a, float) for a in (yobs, ycalc, ybkg))
     W = wtFactor * np.asarray(w, float)
     n = int(yo.size)
@@ -301,8 +301,10 @@ def residuals(yobs, ycalc, ybkg, w, wtFactor: float = 1.0) -> dict:
     wRb = 100.0 * np.sqrt(np.sum(W[sel] * (yob - ycb) ** 2) / swb) if swb > 0 else 100.0
     Rb = 100.0 * float(np.sum(np.abs(yob - ycb)) / np.sum(np.abs(yob))) if np.sum(np.abs(yob)) > 0 else 100.0
     wRmin = 100.0 * np.sqrt(n / sumwyo) if sumwyo > 0 else 100.0
+    res = np.sqrt(W) * (yo - yc)
+    dw = float(np.sum(np.diff(res) ** 2) / np.sum(res ** 2)) if np.any(res) else 0.0
     return {"R": R, "Rb": Rb, "wR": float(wR), "wRb": float(wRb), "wRmin": float(wRmin), "Nobs": n,
-            "sumwYo": sumwyo, "chisq": float(np.sum(W * (yo - yc) ** 2))}
+            "sumwYo": sumwyo, "chisq": float(np.sum(W * (yo - yc) ** 2)), "Durbin-Watson": dw}
 
 
 def reflist_array(cols: dict, tof: bool) -> np.ndarray:
@@ -371,7 +373,7 @@ def compute_histogram(project, hist) -> dict:
                      "FF": {}, "Super": 0}
     hd["Reflection Lists"] = rl
     r = residuals(yobs[mask], res["ycalc"], res["ybkg"], w[mask], info.get("wtFactor", 1.0))
-    info.update({k: r[k] for k in ("R", "Rb", "wR", "wRb", "wRmin", "Nobs")})
+    info.update({k: r[k] for k in ("R", "Rb", "wR", "wRb", "wRmin", "Nobs", "sumwYo", "Durbin-Watson")})
     for pname, cols in res["reflists"].items():
         pid = project.phase(pname).id
         fo, fc = cols["Fo2"], cols["Fc2"]

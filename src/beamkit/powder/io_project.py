@@ -9,15 +9,18 @@ gives back equal values and types.
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import numpy as np
 
 from ..core.files import atomic_path, sniff_format
-from ..errors import FormatError
+from ..core.log import get_logger
+from ..errors import FormatError, ParameterError
 
 __all__ = ["save_project", "load_project", "encode_tree", "decode_tree", "FORMAT", "VERSION"]
 
+log = get_logger("beamkit.powder")
 FORMAT = "beamkit-powder-project"
 VERSION = 1
 
@@ -87,9 +90,32 @@ def decode_tree(obj, arrays):
     return obj
 
 
+def _guard_target(p: Path) -> None:
+    """Refuse read-only targets; keep a GSAS-II .gpx that would be replaced as ``<name>.bakN.gpx``."""
+    folder = p.parent if str(p.parent) else Path(".")
+    if folder.exists() and not folder.stat().st_mode & 0o222:
+        raise ParameterError("filename", "a project file in a writable folder (save under another name)", str(p))
+    if not p.exists():
+        return
+    if not p.stat().st_mode & 0o222:
+        raise ParameterError("filename", "a writable project file (this one is read-only: save under "
+                             "another name)", str(p))
+    if sniff_format(p) != "hdf5":
+        i = 0
+        while (bak := p.with_name(f"{p.stem}.bak{i}{p.suffix}")).exists():
+            i += 1
+        shutil.copy2(p, bak)
+        log.warning("%s is not a beamkit project file (a GSAS-II .gpx?): kept as %s", p, bak)
+
+
 def save_project(data: dict, filename) -> str:
-    """Write the project dict to ``filename`` (HDF5) atomically; returns the path."""
+    """Write the project dict to ``filename`` (HDF5) atomically; returns the path.
+
+    A read-only file (or folder) is refused; a GSAS-II .gpx about to be replaced is first
+    copied to ``<name>.bak0.gpx`` (the next free number).
+    """
     import h5py
+    _guard_target(Path(filename))
     arrays: list = []
     tree = encode_tree(data, arrays)
     text = json.dumps(tree, allow_nan=True)

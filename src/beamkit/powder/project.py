@@ -93,11 +93,11 @@ class _ProjectBase:
     def save(self, filename=None):
         """Write the project (HDF5, atomic); ``filename`` renames it first."""
         from .io_project import save_project
-        if filename:
-            self.filename = str(Path(filename).resolve())
-        if not self.filename:
+        target = str(Path(filename).resolve()) if filename else self.filename
+        if not target:
             raise ParameterError("filename", "a project file name (G2Project(newgpx=...) or save(name))", None)
-        save_project(self.data, self.filename)
+        save_project(self.data, target)
+        self.filename = target
         log.info("project saved to %s", self.filename)
         return self.filename
 

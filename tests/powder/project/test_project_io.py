@@ -130,6 +130,8 @@ def test_gpx_read(tmp_path):
     assert [a.label for a in cuo.atoms()] == ["Cu1", "O1"]
     ip = g.histogram(0).InstrumentParameters
     assert ip["Lam"][1] == 0.413263 and ip["Type"][1] == "PXC"
+    res = g.histogram(0).residuals
+    assert res["wR"] == pytest.approx(13.510133326016899) and res["Nobs"] == 10799
     s = G2sc.G2Project(str(shared_file(*GD, "reference", "gpx", "PbSO4sim.gpx")))
     assert s.phase(0).get_cell()["length_a"] == 8.48
     assert s.histogram(0).InstrumentParameters["U"][1] == 354.031
@@ -234,3 +236,31 @@ def test_gsas_tof_file_conversion(tmp_path):
     np.testing.assert_allclose(h.data["data"][1][1], 100.0 / dx, rtol=1e-6)
     np.testing.assert_allclose(h.data["data"][1][2], dx ** 2 / 100.0, rtol=1e-6)
     assert h.Limits[1][0] == pytest.approx(max(x[0], 0.4 * 20000))
+
+
+def test_save_guards(tmp_path):
+    """Read-only files are refused; a GSAS-II .gpx being replaced is kept as .bak0.gpx."""
+    src = shared_file(*GD[:1], "reference", "gpx", "PbSO4sim.gpx")
+    import shutil
+    local = tmp_path / "sim.gpx"
+    shutil.copy(src, local)
+    os.chmod(local, 0o644)
+    g = G2sc.G2Project(str(local))
+    g.save()
+    assert (tmp_path / "sim.bak0.gpx").read_bytes() == src.read_bytes()
+    assert G2sc.G2Project(str(local)).phase(0).name == "PbSO4"          # now our HDF5 file
+    g.save()
+    assert not (tmp_path / "sim.bak1.gpx").exists()                     # our own format: no backup
+    os.chmod(local, 0o444)
+    before = local.read_bytes()
+    with pytest.raises(ParameterError, match="read-only"):
+        g.save()
+    assert local.read_bytes() == before
+    ro = tmp_path / "ro"
+    ro.mkdir()
+    os.chmod(ro, 0o555)
+    try:
+        with pytest.raises(ParameterError, match="writable folder"):
+            g.save(str(ro / "x.gpx"))
+    finally:
+        os.chmod(ro, 0o755)

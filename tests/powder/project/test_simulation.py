@@ -265,3 +265,18 @@ def test_gpx_simulation_recomputed():
     yc = h.data["data"][1][3]
     assert np.abs(yc - yc_ref).max() <= 1e-3 * yc_ref.max()
     assert h.get_wR() == pytest.approx(wr_ref, rel=1e-3) and wr_ref == pytest.approx(2.5467, abs=1e-4)
+
+
+def test_gpx_residual_keys_recomputed():
+    """7Konly.gpx: Σw·yo² and wRmin depend only on the data, weights and limits: equal to GSAS-II's."""
+    g = G2sc.G2Project(str(shared_file("gsas2-data", "reference", "gpx", "7Konly.gpx")))
+    h = g.histogram(0)
+    ref = dict(h.data["data"][0])
+    g.compute()
+    info = h.data["data"][0]
+    assert info["Nobs"] == ref["Nobs"] == 10799
+    assert info["sumwYo"] == pytest.approx(ref["sumwYo"], rel=1e-9)
+    assert info["wRmin"] == pytest.approx(ref["wRmin"], rel=1e-9)
+    # y_calc differs (CuO ionic form factors, see test_gpx_reflection_lists_reproduced): wR within 1 %
+    assert info["wR"] == pytest.approx(ref["wR"], rel=1e-2)
+    assert 0 < info["Durbin-Watson"] < 4
