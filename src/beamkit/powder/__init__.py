@@ -11,7 +11,7 @@ from .project import G2Project
 
 __all__ = ["G2Project", "G2PwdrData", "G2Phase", "G2AtomRecord", "GenerateReflections",
            "SetPrintLevel", "ShowVersions", "LoadDictFromProjFile", "SaveDictToProjFile",
-           "G2ScriptException"]
+           "G2ScriptException", "G2Image", "G2SeqRefRes"]
 
 from ..errors import BeamkitError as _BeamkitError
 
@@ -69,3 +69,14 @@ def SaveDictToProjFile(Project, nameList, ProjFile):
     """Write a project dict (as from LoadDictFromProjFile) to an HDF5 project file."""
     from .io_project import save_project
     save_project(Project, ProjFile)
+
+
+def __getattr__(name):
+    """Names that live in other parts, imported on first use (no import cycles)."""
+    if name == "G2Image":
+        from ..image.g2image import G2Image
+        return G2Image
+    if name == "G2SeqRefRes":
+        from .sequential import G2SeqRefRes
+        return G2SeqRefRes
+    raise AttributeError(f"module 'beamkit.powder' has no attribute {name!r}")

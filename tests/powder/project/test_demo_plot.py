@@ -60,3 +60,19 @@ def test_versions_and_print_level():
     assert get_print_level() == "none"
     G2sc.SetPrintLevel("all")
     assert get_print_level() == "info"
+
+
+def test_public_names():
+    for name in ("G2Project", "G2PwdrData", "G2Phase", "G2AtomRecord", "G2Image", "G2SeqRefRes",
+                 "GenerateReflections", "SetPrintLevel", "ShowVersions", "LoadDictFromProjFile"):
+        assert getattr(G2sc, name) is not None
+    with pytest.raises(AttributeError):
+        G2sc.NoSuchName  # noqa: B018
+
+
+def test_load_dict_from_proj_file(tmp_path):
+    from conftest import shared_file
+    data, names = G2sc.LoadDictFromProjFile(str(shared_file("gsas2-data", "reference", "gpx", "PbSO4sim.gpx")))
+    assert names[0] == ["Notebook"] and any(n[0] == "PWDR PbSO4 simulation" and "Limits" in n for n in names)
+    G2sc.SaveDictToProjFile(data, names, str(tmp_path / "c.gpx"))
+    assert G2sc.G2Project(str(tmp_path / "c.gpx")).phase(0).name == "PbSO4"
