@@ -9,21 +9,21 @@ __all__ = ["entry_list", "get_entry", "set_entry"]
 
 
 def entry_list(tree, keyname: str = "", prefix=()) -> list:
-    """[(keylist, type name, value)] for every leaf under ``tree``; ``keyname`` filters key names."""
+    """[(keylist, type, value)] for every non-dict entry under ``tree`` (dicts are entered, lists are
+    values, as GSAS-II's dictDive); ``keyname`` keeps entries with a key containing it (any case)."""
     out = []
+    needle = str(keyname).lower()
 
     def walk(node, path):
-        if isinstance(node, dict):
-            for k, v in node.items():
-                walk(v, path + [k])
-        elif isinstance(node, list) and any(isinstance(v, dict) for v in node):
-            for i, v in enumerate(node):
-                walk(v, path + [i])
-        else:
-            if not keyname or any(keyname in str(p) for p in path[len(prefix):]):
-                out.append((list(path), type(node).__name__, node))
+        for k, v in node.items():
+            p = path + [k]
+            if isinstance(v, dict):
+                walk(v, p)
+            elif not needle or any(needle in str(q).lower() for q in p[len(prefix):]):
+                out.append((p, type(v), v))
 
-    walk(tree, list(prefix))
+    if isinstance(tree, dict):
+        walk(tree, list(prefix))
     return out
 
 

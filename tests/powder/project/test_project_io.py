@@ -77,7 +77,11 @@ def test_project_lookup_and_atoms(pbso4_project):
     assert h0.getHistEntryValue(["Sample Parameters", "Type"]) == "Bragg-Brentano"
     h0.setHistEntryValue(["Sample Parameters", "Gonio. radius"], 650.0)
     assert h0.data["Sample Parameters"]["Gonio. radius"] == 650.0
-    assert any(k == ["Instrument Parameters", 0, "Lam1"] or k[-1] == "Lam1" for k, _, _ in h0.getHistEntryList("Lam"))
+    found = h0.getHistEntryList("gonio")
+    assert (["Sample Parameters", "Gonio. radius"], float, 650.0) in found
+    assert all(isinstance(t, type) for _, t, _ in h0.getHistEntryList())
+    assert ([h0.name, "Scale"], list, [1.0, False]) in p.getHAPentryList(h0.name, "scale")
+    assert any(k == ["General", "Name"] for k, _, _ in p.getPhaseEntryList("name"))
     assert p.getHAPentryValue([h0.name, "Scale"]) == [1.0, False]
     p.setHAPentryValue([h0.name, "Scale", 0], 2.0)
     assert hap["Scale"][0] == 2.0
