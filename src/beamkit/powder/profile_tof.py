@@ -19,7 +19,8 @@ from scipy import special
 
 from beamkit.powder.profile_cw import tch_fwhm_eta
 
-__all__ = ["tof_profile", "tof_peak_window", "tof_alpha_beta", "tof_sig_gam", "exp_e1"]
+__all__ = ["tof_profile", "tof_peak_window", "tof_alpha_beta", "tof_sig_gam", "exp_e1", "fwhm_tof",
+           "fwhm_tof_gsas_export"]
 
 _ATELN2 = 8.0 * np.log(2.0)
 _SQPI = np.sqrt(np.pi)
@@ -116,6 +117,18 @@ def tof_profile(dx, alp, bet, sig, gam, derivs: bool = False):
     dsig = dP_dF * dF_s + dP_de * de_s
     dgam = dP_dF * dF_g + dP_de * de_g
     return P, dpos, dalp, dbet, dsig, dgam
+
+
+def fwhm_tof(sig, gam):
+    """TCH FWHM (µs) of the pseudo-Voigt part from σ² (µs²) and γ (µs)."""
+    return tch_fwhm_eta(sig, gam)[0]
+
+
+def fwhm_tof_gsas_export(sig, gam):
+    """The 'FWHM' GSAS-II writes in TOF reflection exports: the TCH formula fed with the variance
+    σ² (µs²) where the Gaussian σ belongs (its getFWHM quirk), e.g. 2950.945 µs for σ² = 1243.97,
+    γ = 40.231.  Use only to compare with GSAS-II's exported column."""
+    return tch_fwhm_eta(np.asarray(sig, float) ** 2, gam)[0]
 
 
 def tof_peak_window(pos, alp, bet, sig, gam):
