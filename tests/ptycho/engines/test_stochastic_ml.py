@@ -59,3 +59,17 @@ def test_bad_engine_settings_raise_parameter_errors(sim):
         make_engine("MLOPR", [blk])
     with pytest.raises(ParameterError, match="numiter_contiguous"):
         EPIE([blk], dict(numiter_contiguous=0))
+
+
+@pytest.mark.parametrize("E,model,pars", [(EPIE, "GradFull", dict(object_norm_is_global=True)),
+                                          (SDR, "Full", dict(sigma=0.5, tau=0.1))])
+def test_single_mode_fast_path_matches_general_loop(sim, E, model, pars):
+    out = []
+    for general in (False, True):
+        blk = _block(sim, model)
+        e = E([blk], dict(numiter=5, seed=3, general_loop=general, **pars))
+        info = e.run()
+        out.append((blk.obj.data.copy(), blk.probe.data.copy(), info[-1]["error"]))
+    np.testing.assert_allclose(out[0][0], out[1][0], rtol=1e-3, atol=1e-4)
+    np.testing.assert_allclose(out[0][1], out[1][1], rtol=1e-3, atol=1e-2 * np.abs(out[1][1]).max())
+    np.testing.assert_allclose(out[0][2], out[1][2], rtol=1e-3)

@@ -40,6 +40,8 @@ class StochasticEngine(BaseEngine):
                 from .kernels import exit_waves
                 st.ex = exit_waves(st.P, st.obj_views(), st.pidx, st.pm, st.om).astype(self.cdt)
             st.corners = np.asarray(st.blk.views.corners)
+            st.full_mask = bool((st.mask == 1).all())
+            st.wphot = 1.0 / (st.diff + 1)
         del xp
 
     def engine_iterate(self, num=1):
@@ -50,6 +52,15 @@ class StochasticEngine(BaseEngine):
         want_ll = bool(self.p["compute_log_likelihood"])
         errs = []
         for i, st in enumerate(self.states):
+            if self._simple(st):
+                err = self._iterate_simple(st, (a, b, c, a_o, b_o, a_p, b_p), do_probe, glob, want_ll)
+                if do_probe:
+                    st.P = self.apply_probe_support(i, st.P)
+                st.O = self.clip_object(st.O)
+                self.center_probe(st)
+                st.err = err
+                errs.append(err)
+                continue
             ny, nx = st.P.shape[-2:]
             pm, om = st.pm, st.om
             err = np.zeros((st.n, 3))
@@ -102,6 +113,70 @@ class StochasticEngine(BaseEngine):
             st.err = err
             errs.append(err)
         return np.concatenate(errs).mean(axis=0) if errs else np.zeros(3)
+
+    def _simple(self, st):
+        """One probe mode, one object mode, shared probe, no mask, no resampling, numpy backend."""
+        return (self.be.name == "numpy" and st.K == 1 and st.P.shape[0] == 1 and st.blk.resample == 1
+                and st.full_mask and not self.p.get("general_loop", False))
+
+    def _iterate_simple(self, st, coef, do_probe, glob, want_ll):
+        """The per-view loop of the general case, written out for the single-mode case."""
+        a, b, c, a_o, b_o, a_p, b_p = coef
+        fw, bw = st.blk.prop.fw, st.blk.prop.bw
+        ny, nx = st.P.shape[-2:]
+        npix = ny * nx
+        P = st.P[0, 0]
+        O = st.O[0]
+        pb = st.pbound
+        err = np.zeros((st.n, 3))
+        Omax = float((np.abs(O) ** 2).max()) if glob else None
+        for v in self.rng.permutation(st.n):          # sequential by construction
+            y, x = st.corners[v]
+            Ov = O[y:y + ny, x:x + nx]
+            po = P * Ov
+            F = fw(po, 1)
+            psi_old = st.ex[v, 0] if self.keep_exit else po
+            Fpsi = fw(psi_old, 1) if self.keep_exit else F
+            f = F if c == 1 else c * F + (1 - c) * Fpsi
+            af = np.abs(f)
+            fmag = st.fmag[v]
+            fdev = af - fmag
+            ef = float(np.dot(fdev.ravel(), fdev.ravel())) / npix
+            if want_ll:
+                d2 = np.abs(F)
+                d2 *= d2
+                d2 -= st.diff[v]
+                ep = float(np.dot((d2 * d2).ravel(), st.wphot[v].ravel())) / npix
+            else:
+                ep = 0.0
+            if pb is None or ef > pb:
+                num = fmag if pb is None else fmag + fdev * np.float32(np.sqrt(pb / max(ef, 1e-30)))
+                dF = f * (num / (af + 1e-10))
+                if b != 1:
+                    dF *= b
+                if a != 0:
+                    dF += a * F
+                if a + b != 0:
+                    dF -= (a + b) * Fpsi
+            else:
+                dF = (a + b * c) * (F - Fpsi)
+            ee = float(np.vdot(dF, dF).real) / npix
+            psi = psi_old + bw(dF, 1)
+            if self.keep_exit:
+                st.ex[v, 0] = psi
+            err[v] = (ef, ep, ee)
+            d = psi - po
+            pp = P.real ** 2 + P.imag ** 2
+            den_o = (1 - a_o) * float(pp.max()) + a_o * pp if a_o else float(pp.max())
+            Ov += ((a_o + b_o) / np.maximum(den_o, 1e-30)) * P.conj() * d
+            if do_probe:
+                oo = Ov.real ** 2 + Ov.imag ** 2
+                if glob:
+                    Omax = max(Omax, float(oo.max()))
+                mx = Omax if glob else float(oo.max())
+                den_p = (1 - a_p) * mx + a_p * oo if a_p else mx
+                P += ((a_p + b_p) / np.maximum(den_p, 1e-30)) * Ov.conj() * d
+        return err
 
 
 class EPIE(StochasticEngine):
