@@ -228,7 +228,7 @@ class _ProjectBase:
         ``multiple=True`` reads every bank and returns a list.
         """
         from .readers import read_powder, read_instrument
-        banks = read_powder(datafile, fmthint=fmthint, bank=None if multiple else databank)
+        banks = read_powder(datafile, fmthint=fmthint, bank=None if multiple else databank, all_banks=multiple)
         out = []
         for rd in banks:
             ib = instbank if instbank is not None else rd.bank

@@ -268,3 +268,20 @@ def test_save_guards(tmp_path):
             g.save(str(ro / "x.gpx"))
     finally:
         os.chmod(ro, 0o755)
+
+
+def test_multibank_data_file(tmp_path):
+    """A two-bank GSAS file: databank picks one, multiple=True reads both (instbank follows the data bank)."""
+    body = "".join(f"{100 * (10 + 0.1 * i):.1f} {100 + i} 10\n" for i in range(20))
+    f = tmp_path / "two.fxye"
+    f.write_text("two banks\nBANK 1 20 20 CONS 1000 10 0 0 FXYE\n" + body +
+                 "BANK 2 20 20 CONS 1000 10 0 0 FXYE\n" + body.replace(" 10\n", " 5\n"))
+    ip = tmp_path / "two.instprm"
+    ip.write_text("#GSAS-II instrument parameter file\n#Bank 1: a\nType:PXC\nLam:1.5\n#Bank 2: b\nType:PXC\nLam:0.7\n")
+    g = G2sc.G2Project(newgpx=None)
+    h2 = g.add_powder_histogram(str(f), str(ip), databank=2)
+    assert h2.name == "PWDR two.fxye Bank 2" and h2.InstrumentParameters["Lam"][1] == 0.7
+    assert h2.data["data"][1][2][0] == pytest.approx(1 / 25)
+    hs = g.add_powder_histogram(str(f), str(ip), multiple=True)
+    assert [h.name for h in hs] == ["PWDR two.fxye Bank 1", "PWDR two.fxye Bank 2(1)"]
+    assert [h.InstrumentParameters["Lam"][1] for h in hs] == [1.5, 0.7]
