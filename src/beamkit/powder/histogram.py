@@ -98,6 +98,18 @@ class G2PwdrData(HistogramRefineMixin):
     def PeakList(self) -> list:
         return [[float(p[0]), float(p[2]), float(p[4]), float(p[6])] for p in self.data["Peak List"]["peaks"]]
 
+    def EditSimulated(self, Tmin, Tmax, Tstep=None, Npoints=None):
+        """Change the range (2θ degrees or TOF ms) and points of a simulated histogram."""
+        from .model import default_limits
+        from .simulate import simulation_grid
+        if not self.data["data"][0].get("Dummy"):
+            raise ParameterError("histogram", "a simulated histogram", self.name)
+        x = simulation_grid(self.histType[2] == "T", float(Tmin), float(Tmax), Tstep, Npoints)
+        n = x.size
+        self.data["data"][1] = [x, np.zeros(n), np.ones(n), np.zeros(n), np.zeros(n), np.zeros(n)]
+        self.data["Limits"] = default_limits(x)
+        self.data["Reflection Lists"] = {}
+
     # output ------------------------------------------------------------
     def Export(self, fileroot, extension, fmt: str = "hist"):
         """Write 'hist' (CSV), 'refl' (reflection CSV), 'xye' or 'fxye'; returns the file name.

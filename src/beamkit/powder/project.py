@@ -271,6 +271,30 @@ class _ProjectBase:
                              scale=scale, phases=phases, ibank=ibank, Npoints=Npoints,
                              noise_seed=noise_seed)
 
+    def clone_powder_histogram(self, histref, newname, Y, Yerr=None):
+        """A copy of a histogram (instrument, sample, background, limits, phase links) with new y.
+
+        ``Yerr`` (esd of Y) gives the weights 1/Yerr²; by default w = 1/Y.
+        """
+        import copy
+        src = self._need_hist(histref)
+        x = np.asarray(src.data["data"][1][0], float)
+        y = np.asarray(Y, float)
+        if y.shape != x.shape:
+            raise ParameterError("Y", f"{x.size} values (the x grid of {src.name})", y.shape)
+        w = None if Yerr is None else np.where(np.asarray(Yerr, float) > 0,
+                                               1.0 / np.maximum(np.asarray(Yerr, float), 1e-300) ** 2, 0.0)
+        h = self._add_pwdr_arrays(newname, x, y, w, inst=copy.deepcopy(src.data["Instrument Parameters"][0]),
+                                  sample=copy.deepcopy(src.data["Sample Parameters"]))
+        for key in ("Background", "Limits"):
+            h.data[key] = copy.deepcopy(src.data[key])
+        for p in self.phases():
+            if src.name in p.data["Histograms"]:
+                hap = copy.deepcopy(p.data["Histograms"][src.name])
+                hap["Histogram"] = h.name
+                p.data["Histograms"][h.name] = hap
+        return h
+
     def add_phase(self, phasefile=None, phasename=None, histograms=None, fmthint=None, mag=False,
                   spacegroup="P 1", cell=None):
         """Add a phase from a CIF (or an empty phase from ``spacegroup`` and ``cell``)."""

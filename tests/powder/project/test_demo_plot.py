@@ -76,3 +76,25 @@ def test_load_dict_from_proj_file(tmp_path):
     assert names[0] == ["Notebook"] and any(n[0] == "PWDR PbSO4 simulation" and "Limits" in n for n in names)
     G2sc.SaveDictToProjFile(data, names, str(tmp_path / "c.gpx"))
     assert G2sc.G2Project(str(tmp_path / "c.gpx")).phase(0).name == "PbSO4"
+
+
+def test_clone_and_edit_simulated():
+    from beamkit.powder.demo import DATA
+    g = G2sc.G2Project(newgpx=None)
+    g.add_phase(str(DATA / "NaCl.cif"))
+    h = g.add_simulated_powder_histogram("n", str(DATA / "lab_CuKa.instprm"), 20, 60, Npoints=401, phases="all",
+                                         noise_seed=False)
+    g.compute()
+    c = g.clone_powder_histogram(h, "copy", 2 * h.getdata("ycalc"), Yerr=np.ones(401))
+    assert c.name == "PWDR copy" and np.all(c.getdata("yweight") == 1.0)
+    assert c.name in g.phase(0).data["Histograms"]
+    g.compute()
+    assert c.get_wR() == pytest.approx(100 * np.sqrt(np.sum((c.getdata("yobs") / 2) ** 2) /
+                                                     np.sum(c.getdata("yobs") ** 2)), rel=1e-9)
+    with pytest.raises(ParameterError):
+        g.clone_powder_histogram(h, "bad", np.ones(5))
+    h.EditSimulated(30, 50, Npoints=201)
+    g.compute()
+    assert h.getdata("x").size == 201 and h.getdata("x")[0] == 30
+    with pytest.raises(ParameterError):
+        c.EditSimulated(30, 50)
