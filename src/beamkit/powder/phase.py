@@ -148,6 +148,35 @@ class G2Phase(PhaseRefineMixin):
                 return a
         return None
 
+    def add_atom(self, x, y, z, element, lbl, occ=1.0, uiso=0.01):
+        """Add an atom (fractional x, y, z; element or GSAS-II type; label; occupancy; Uiso in Å²).
+
+        Its multiplicity and site symmetry come from the phase's space group.  Returns the G2AtomRecord.
+        """
+        from ..errors import ParameterError as _PE
+        from .model import atom_row, sg_name
+        from .readers.phase_cif import gsas_atom_type, site_symmetry
+        from .scattering import element_symbol
+        import gemmi
+        xyz = np.array([x, y, z], float)
+        if not np.all(np.isfinite(xyz)):
+            raise _PE("add_atom.x/y/z", "finite fractional coordinates", (x, y, z))
+        atype = gsas_atom_type(str(element))
+        element_symbol(atype)                      # raises ParameterError for an unknown element
+        if any(a.label == lbl for a in self.atoms()):
+            raise _PE("add_atom.lbl", "a label not yet used in this phase", lbl)
+        mult, site = site_symmetry(xyz[None], gemmi.find_spacegroup_by_name(sg_name(self.data["General"]["SGData"])))
+        row = atom_row(lbl, atype, *xyz, frac=float(occ), site=site[0], mult=int(mult[0]), uiso=float(uiso))
+        self.data["Atoms"].append(row)
+        gen = self.data["General"]
+        if atype not in gen["AtomTypes"]:
+            gen["AtomTypes"].append(atype)
+            gen["Isotopes"][atype] = {}
+            gen["Isotope"][atype] = "Nat. Abund."
+            gen["NoAtoms"][atype] = 0.0
+        gen["NoAtoms"][atype] = gen["NoAtoms"].get(atype, 0.0) + float(occ) * int(mult[0])
+        return G2AtomRecord(row, gen["AtomPtrs"], self.proj)
+
     def histograms(self) -> list:
         """Names of the histograms linked to this phase."""
         return list(self.data["Histograms"].keys())

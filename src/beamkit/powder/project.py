@@ -387,6 +387,10 @@ class _ProjectBase:
         self.data[key] = entry
         return entry
 
+    def pdfs(self) -> list:
+        """PDF entries of the project (beamkit computes none: always empty)."""
+        return []
+
     # --- bits of the tree API ----------------------------------------------
     def get_Constraints(self, ctype: str):
         """The constraint list of a type ('Hist', 'HAP', 'Phase', 'Global')."""

@@ -98,3 +98,23 @@ def test_clone_and_edit_simulated():
     assert h.getdata("x").size == 201 and h.getdata("x")[0] == 30
     with pytest.raises(ParameterError):
         c.EditSimulated(30, 50)
+
+
+def test_add_atom_to_empty_phase():
+    g = G2sc.G2Project(newgpx=None)
+    p = g.add_phase(phasename="Si", spacegroup="F d -3 m", cell=[5.4309] * 3 + [90] * 3)
+    a = p.add_atom(0.125, 0.125, 0.125, "Si", "Si1", uiso=0.005)
+    assert (a.label, a.type, a.mult, a.uiso) == ("Si1", "Si", 8, 0.005)   # 8a of origin choice 2
+    assert p.composition == {"Si": 8.0} and p.data["General"]["AtomTypes"] == ["Si"]
+    with pytest.raises(ParameterError):
+        p.add_atom(0, 0, 0, "Qq", "X1")
+    with pytest.raises(ParameterError):
+        p.add_atom(0, 0, 0, "Si", "Si1")
+    h = g.add_simulated_powder_histogram("si", str(__import__("beamkit.powder.demo", fromlist=["DATA"]).DATA /
+                                                  "lab_CuKa.instprm"), 20, 80, Npoints=601, phases=[p])
+    g.compute()
+    rl = h.reflections()["Si"]["RefList"]
+    hkl = [tuple(int(v) for v in r[:3]) for r in rl]
+    i111, i222 = hkl.index((1, 1, 1)), hkl.index((2, 2, 2))
+    assert rl[i222, 9] < 1e-6 * rl[i111, 9]            # 222 forbidden by the 8a positions
+    assert g.pdfs() == []
