@@ -31,9 +31,14 @@ _BKG_VARS = ("Back;", "BkPk", "Debye")
 _LEBAIL_PASSES = 1      # Le Bail partitions before each function evaluation
 
 
-def fd_step(v: float) -> float:
-    """Central-difference step for a value ``v``: 1e-6·max(|v|, 1e-3)."""
-    return 1e-6 * max(abs(float(v)), 1e-3)
+_TYPICAL = {"DisplaceX": 10.0, "DisplaceY": 10.0, "Shift": 10.0, "Zero": 0.01, "Transparency": 0.01,
+            "Absorption": 0.1, "X": 1.0, "Y": 1.0, "Z": 1.0, "U": 1.0, "V": 1.0, "W": 1.0, "SH/L": 0.01}
+
+
+def fd_step(v: float, name: str = "") -> float:
+    """Central-difference step: 1e-6·max(|v|, typical size of the parameter (1e-3 by default))."""
+    nm = name.split(":")[2] if name.count(":") >= 2 else name
+    return 1e-6 * max(abs(float(v)), _TYPICAL.get(nm, 1e-3))
 
 
 def _ragged(starts, stops):
@@ -129,7 +134,7 @@ class _HistCalc:
         name = var.name
         n = self.x.size
         v0 = var.value
-        h = fd_step(v0)
+        h = fd_step(v0, name)
         _, hfield, nm, _ = split_name(name)
         if any(nm.startswith(b) for b in _BKG_VARS):
             var.set(v0 + h)
@@ -176,7 +181,7 @@ class _HistCalc:
     def full_fd_column(self, var) -> np.ndarray:
         """dycalc/dvar by central differences of the whole pattern (the fallback and the check)."""
         v0 = var.value
-        h = fd_step(v0)
+        h = fd_step(v0, var.name)
         phases = {pname: ph for pid, pname, ph in self.phases}
         var.set(v0 + h)
         yp = C.pattern_from_dicts(self.hd, phases)["ycalc"]
