@@ -20,3 +20,26 @@ def shared() -> Path:
     if not SHARED.is_dir():
         pytest.skip(f"reference folder {SHARED} is absent (tests read ../shared at run time)")
     return SHARED
+
+
+def _snapshot(root: Path) -> dict:
+    """(size, mtime) of every file under ``root``: enough to see a test that wrote into it."""
+    out = {}
+    for p in root.rglob("*"):
+        if p.is_file():
+            st = p.stat()
+            out[str(p.relative_to(root))] = (st.st_size, st.st_mtime_ns)
+    return out
+
+
+@pytest.fixture(scope="session", autouse=True)
+def shared_is_left_untouched():
+    """Fail the run if any test or example wrote into ../shared (reference data is read-only)."""
+    if not SHARED.is_dir():
+        yield
+        return
+    before = _snapshot(SHARED)
+    yield
+    after = _snapshot(SHARED)
+    changed = sorted(k for k in set(before) | set(after) if before.get(k) != after.get(k))
+    assert not changed, f"tests changed files in {SHARED}: {changed[:10]}"
