@@ -416,9 +416,12 @@ def refine_project(project, hist_filter=None, quiet: bool = False) -> dict:
         bar.close()
     x = xof(res.x)
     obj.set(x)
-    r = obj.residual(x, derivs=False)
-    nobs = int(r.size)
-    chisq = float(r @ r) + (float(np.sum(rest.residual() ** 2)) if rest is not None else 0.0)
+    nobs = int(sum(c.x.size for c in obj.calcs)) if obj.calcs and hasattr(obj.calcs[0], "x") \
+        else int(obj.residual(x, derivs=False).size)
+    chisq = float(res.chisq)          # includes the restraint rows
+    if has_lebail(project):           # the intensities were re-partitioned at the end
+        rf = func(res.x)
+        chisq = float(rf @ rf)
     nvars = int(N.shape[1])
     sumw = float(sum(obj.sum_wyo2()))
     gof = float(np.sqrt(chisq / max(nobs + nres - nvars, 1)))
