@@ -63,6 +63,7 @@ class EngineState:
         self.P = xp.asarray(blk.probe_array(), cplx_dtype)
         self.O = xp.asarray(blk.obj.data, cplx_dtype)
         self.flat = xp.asarray(blk.views.flat)
+        self.corners = np.asarray(blk.views.corners)
         self.A = blk.views.scatter_matrix() if be.name == "numpy" else None
         self.pidx = xp.asarray(blk.pods.probe_index)
         self.pm = blk.pods.probe_modes
@@ -74,10 +75,11 @@ class EngineState:
 
     def refresh_views(self, be):
         self.flat = be.xp.asarray(self.blk.views.flat)
+        self.corners = np.asarray(self.blk.views.corners)
         self.A = self.blk.views.scatter_matrix() if be.name == "numpy" else None
 
     def obj_views(self):
-        return gather(self.O, self.flat)
+        return gather(self.O, self.flat, self.corners)
 
 
 class BaseEngine:

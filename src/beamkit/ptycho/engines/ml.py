@@ -129,7 +129,7 @@ class ML(BaseEngine):
             gOv = xp.empty((st.n, Mo) + st.P.shape[-2:], self.cdt)
 
             def part(s, e, st=st, gOv=gOv, Mo=Mo, Pn=Pn, Mp=Mp):
-                Ov = gather(st.O, st.flat[s:e])
+                Ov = gather(st.O, st.flat[s:e], st.corners[s:e])
                 Pp = pods_probe(st.P, st.pidx[s:e], st.pm)
                 Ok = pods_object(Ov, st.om)
                 F = st.blk.prop.fw(Pp * Ok, 1)
@@ -181,7 +181,7 @@ class ML(BaseEngine):
                 fo = scatter_add(xp.broadcast_to(reduce_modes((xp.abs(pods_probe(st.P, st.pidx, st.pm)) ** 2), st.om, st.O.shape[0]),
                                                  (st.n, st.O.shape[0]) + st.P.shape[-2:]), st.flat, st.O.shape, st.A)
                 gO[i] = (gO[i] / xp.sqrt(fo + float(self.p["wavefield_delta_object"]))).astype(self.cdt)
-                fp = (xp.abs(gather(st.O, st.flat)) ** 2).sum(axis=(0, 1))
+                fp = (xp.abs(gather(st.O, st.flat, st.corners)) ** 2).sum(axis=(0, 1))
                 gP[i] = (gP[i] / xp.sqrt(fp + float(self.p["wavefield_delta_probe"]))).astype(self.cdt)
         if self.sigma:
             self.sigma *= (1.0 - float(self.p["smooth_gradient_decay"]))
@@ -258,8 +258,8 @@ class ML(BaseEngine):
             r = st.blk.resample
 
             def part(s, e, st=st, hO=hO, hP=hP):
-                Ov = pods_object(gather(st.O, st.flat[s:e]), st.om)
-                hOv = pods_object(gather(hO, st.flat[s:e]), st.om)
+                Ov = pods_object(gather(st.O, st.flat[s:e], st.corners[s:e]), st.om)
+                hOv = pods_object(gather(hO, st.flat[s:e], st.corners[s:e]), st.om)
                 Pp = pods_probe(st.P, st.pidx[s:e], st.pm)
                 hPp = pods_probe(hP, st.pidx[s:e], st.pm)
                 f = st.F[s:e]

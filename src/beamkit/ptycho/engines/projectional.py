@@ -41,7 +41,7 @@ class ProjectionEngine(BaseEngine):
                 st.ex = self.xp.empty((st.n, K, ny, nx), self.cdt)
 
                 def init(s, e, st=st):
-                    po = exit_waves(st.P, gather(st.O, st.flat[s:e]), st.pidx[s:e], st.pm, st.om)
+                    po = exit_waves(st.P, gather(st.O, st.flat[s:e], st.corners[s:e]), st.pidx[s:e], st.pm, st.om)
                     st.ex[s:e] = st.blk.prop.fw(po, 1)      # Ψ in detector space
                 st.runner.map(init)
             st.psi = self.xp.empty_like(st.ex)
@@ -56,7 +56,7 @@ class ProjectionEngine(BaseEngine):
         errs = []
         for i, st in enumerate(self.states):
             def fourier(s, e, st=st):
-                po = exit_waves(st.P, gather(st.O, st.flat[s:e]), st.pidx[s:e], st.pm, st.om)
+                po = exit_waves(st.P, gather(st.O, st.flat[s:e], st.corners[s:e]), st.pidx[s:e], st.pm, st.om)
                 F_po = st.blk.prop.fw(po, 1)
                 ex = st.ex[s:e]
                 dF, ef, ep, ee = fourier_projection(F_po, ex, st.fmag[s:e], st.mask[s:e], a, b, c, st.pbound,
@@ -123,7 +123,7 @@ class ProjectionEngine(BaseEngine):
         Pn, Mp = P.shape[0], P.shape[1]
 
         def part(s, e):
-            Ov = pods_object(gather(st.O, st.flat[s:e]), st.om)             # (n, K, Ny, Nx)
+            Ov = pods_object(gather(st.O, st.flat[s:e], st.corners[s:e]), st.om)             # (n, K, Ny, Nx)
             psi = st.psi[s:e]
             num = Ov.conj() * psi
             den = xp.broadcast_to(Ov.real ** 2 + Ov.imag ** 2, psi.shape)
