@@ -86,3 +86,13 @@ def test_keyword_arguments_update_the_tree(tmp_path):
     assert P.p.run == "kw_run" and P.runtime["run"] == "kw_run" and P.backend == "numpy"
     with pytest.raises(ParameterError):
         Ptycho(_pars(tmp_path), level=1, not_a_parameter=1)
+
+
+def test_autoplot_pngs_and_movie(tmp_path):
+    p = _pars(tmp_path, u.Param(e0=u.Param(name="DM", numiter=6)))
+    p.io.autoplot = u.Param(active=True, interval=2, threaded=False, make_movie=True)
+    P = Ptycho(p, level=5)
+    files = P.autoplot.files
+    assert len(files) == 3 and all(os.path.getsize(f) > 10000 for f in files)
+    assert all(f.startswith(os.path.join(str(tmp_path), "plots")) for f in files)
+    assert P.autoplot.frames_txt and os.path.getsize(P.autoplot.movie) > 1000

@@ -13,7 +13,7 @@ import numpy as np
 from ..core.files import atomic_path
 from ..core.log import get_logger
 
-__all__ = ["plot_reconstruction", "make_figure", "plot_ptycho", "plot_ptyr", "plot", "AutoPlot", "complex_to_rgb",
+__all__ = ["plot_reconstruction", "make_figure", "make_movie", "plot_ptycho", "plot_ptyr", "plot", "AutoPlot", "complex_to_rgb",
            "figure_from_ptycho", "figure_from_ptyr"]
 
 log = get_logger("ptycho.plot")
@@ -149,6 +149,17 @@ def plot(x, path=None):
     return plot_reconstruction(obj, probe, errors, path or "reconstruction.png")
 
 
+def make_movie(pngs, path, fps: float = 4.0):
+    """Animated GIF of the autoplot PNGs (Pillow, which matplotlib brings); returns its path."""
+    from PIL import Image
+    frames = [Image.open(f).convert("P", palette=Image.ADAPTIVE) for f in pngs if os.path.isfile(f)]
+    if not frames:
+        return None
+    with atomic_path(path) as tmp:
+        frames[0].save(tmp, format="GIF", save_all=True, append_images=frames[1:], duration=int(1000 / fps), loop=0)
+    return path
+
+
 class AutoPlot:
     """Render a PNG every ``interval`` iterations in a worker thread from copied snapshots."""
 
@@ -156,6 +167,8 @@ class AutoPlot:
         self.P = P
         self.interval = max(int(pars.get("interval") or 1), 1)
         self.threaded = bool(pars.get("threaded", True))
+        self.make_movie = bool(pars.get("make_movie", False))
+        self.movie = None
         self.files: list[str] = []
         self.frames_txt = None
         self._busy = threading.Event()
@@ -197,3 +210,5 @@ class AutoPlot:
                 with open(tmp, "w") as f:
                     f.write("\n".join(self.files) + "\n")
             self.frames_txt = txt
+            if self.make_movie:
+                self.movie = make_movie(self.files, os.path.join(os.path.dirname(self.files[-1]), "movie.gif"))
