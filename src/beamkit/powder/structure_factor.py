@@ -28,19 +28,43 @@ def _as_atoms(n, name, arr, shape):
     return a
 
 
+_BLOCK_ELEMENTS = 2_000_000      # reflections × atoms × operators per block (bounds memory)
+
+
 def structure_factors(hkl, A, sg, xyz, frac, mult, uiso, f, fp=None, fpp=None, uaniso=None,
                       aniso=None, derivs: bool = False) -> dict:
     """Fc² (and the phase angle of F, degrees) for reflections hkl (m, 3).
+
+    Large problems are evaluated in blocks of reflections so that the reflections × atoms ×
+    operators arrays stay below a few million elements.
 
     A: reciprocal metric A0..A5 (Å⁻²); sg: space group (symbol or :class:`SpaceGroup`);
     xyz (n, 3) fractional; frac (n,) occupancy; mult (n,) site multiplicity; uiso (n,) Å²;
     f (m, n) scattering factor of each atom at each reflection; fp, fpp (n,) anomalous terms;
     uaniso (n, 6) U11, U22, U33, U12, U13, U23 (Å²) used where ``aniso`` (n,) is True.
 
-    Returns dict(Fc2 (m,), phase (m,) degrees) and, with ``derivs``, dFc2 wrt
-    'x' (m, n, 3), 'frac' (m, n), 'Uiso' (m, n) and 'Uij' (m, n, 6).
+    Returns dict(Fc2 (m,), phase (m,) degrees, A, B: real and imaginary parts of the non-anomalous
+    F) and, with ``derivs``, 'derivs': dFc2 wrt 'x' (m, n, 3), 'frac' (m, n), 'Uiso' (m, n) and
+    'Uij' (m, n, 6).
     """
     sg = sg if isinstance(sg, SpaceGroup) else space_group(sg)
+    H = np.asarray(hkl, dtype=float).reshape(-1, 3)
+    m, n = len(H), len(np.asarray(xyz).reshape(-1, 3))
+    f = np.asarray(f, dtype=float)
+    step = max(1, _BLOCK_ELEMENTS // max(1, n * sg.n_ops))
+    if m <= step:
+        return _sf_block(H, A, sg, xyz, frac, mult, uiso, f, fp, fpp, uaniso, aniso, derivs)
+    parts = [_sf_block(H[i:i + step], A, sg, xyz, frac, mult, uiso, f[i:i + step], fp, fpp, uaniso,
+                       aniso, derivs) for i in range(0, m, step)]     # blocks of reflections
+    out = {k: np.concatenate([p[k] for p in parts]) for k in ("Fc2", "phase", "A", "B")}
+    if derivs:
+        out["derivs"] = {k: np.concatenate([p["derivs"][k] for p in parts])
+                         for k in parts[0]["derivs"]}
+    return out
+
+
+def _sf_block(hkl, A, sg, xyz, frac, mult, uiso, f, fp, fpp, uaniso, aniso, derivs):
+    """One block of reflections of :func:`structure_factors`."""
     H = np.asarray(hkl, dtype=float).reshape(-1, 3)
     m = len(H)
     xyz = np.asarray(xyz, dtype=float).reshape(-1, 3)

@@ -132,3 +132,22 @@ def test_centric_fc2_is_friedel_average_with_anomalous():
     out = sf.structure_factors(H, A, sg, xyz, [1, 1], [1, 1], [0.01, 0.01], f, fp, fpp)
     np.testing.assert_allclose(out["Fc2"][0], out["Fc2"][1])
     np.testing.assert_allclose(out["Fc2"][2], out["Fc2"][3])
+
+
+def test_structure_factor_blocks_equal_whole(monkeypatch):
+    sg = cr.space_group("F d -3 m :2")
+    A = cr.cell_to_A([5.43] * 3 + [90] * 3)
+    r = cr.generate_reflections(A, sg, 0.5)
+    f, fp, fpp = sc.scattering_factors(["Si"], r["d"], "xray", 0.7)
+    args = (r["hkl"], A, sg, [[0.125, 0.125, 0.125]], [1.0], [8], [0.005], f, fp, fpp)
+    whole = sf.structure_factors(*args, derivs=True)
+    monkeypatch.setattr(sf, "_BLOCK_ELEMENTS", 192 * 7)           # 7 reflections per block
+    blocks = sf.structure_factors(*args, derivs=True)
+    np.testing.assert_allclose(blocks["Fc2"], whole["Fc2"], rtol=1e-12)
+    np.testing.assert_allclose(blocks["derivs"]["x"], whole["derivs"]["x"], rtol=1e-12, atol=1e-9)
+    # diamond structure: 222 absent at the 8a site, 111 strong; F(111)² = (4√2·f)² with T
+    hk = {tuple(h): i for i, h in enumerate(r["hkl"])}
+    assert whole["Fc2"][hk[(2, 2, 2)]] < 1e-20
+    i = hk[(1, 1, 1)]
+    T = np.exp(-8 * np.pi ** 2 * 0.005 * 0.25 / r["d"][i] ** 2)
+    np.testing.assert_allclose(whole["Fc2"][i], 32 * ((f[i, 0] + fp[0]) ** 2 + fpp[0] ** 2) * T ** 2, rtol=1e-10)
