@@ -129,8 +129,20 @@ def fcj_voigt(dx, tth, sig, gam, shl, derivs: bool = False):
     dx, tth, sig, gam, shl = np.broadcast_arrays(*[np.asarray(a, dtype=float)
                                                    for a in (dx, tth, sig, gam, shl)])
     shape = dx.shape
-    r = fcj_voigt_peaks(dx.ravel(), np.arange(dx.size), tth.ravel(), sig.ravel(), gam.ravel(),
-                        shl.ravel(), derivs)
+    tth, sig, gam, shl = tth.ravel(), sig.ravel(), gam.ravel(), shl.ravel()
+    # pairs usually come grouped by peak: collapse runs of equal peak parameters so that the
+    # per-peak work (TCH width, FCJ nodes) is done once per peak, not once per pair
+    if tth.size > 1:
+        change = np.empty(tth.size, dtype=bool)
+        change[0] = True
+        np.not_equal(tth[1:], tth[:-1], out=change[1:])
+        change[1:] |= (sig[1:] != sig[:-1]) | (gam[1:] != gam[:-1]) | (shl[1:] != shl[:-1])
+        starts = np.nonzero(change)[0]
+        ipk = np.cumsum(change) - 1
+        tth, sig, gam, shl = tth[starts], sig[starts], gam[starts], shl[starts]
+    else:
+        ipk = np.zeros(tth.size, dtype=np.intp)
+    r = fcj_voigt_peaks(dx.ravel(), ipk, tth, sig, gam, shl, derivs)
     if derivs:
         return tuple(a.reshape(shape) for a in r)
     return r.reshape(shape)
