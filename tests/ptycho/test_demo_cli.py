@@ -1,7 +1,6 @@
 import json
 import os
 
-import numpy as np
 
 from beamkit.ptycho import cli, demo
 

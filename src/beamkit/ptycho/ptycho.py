@@ -179,7 +179,7 @@ class Ptycho:
 
     def _poll_data(self, engine=None) -> bool:
         """Take newly arrived frames of live scans (between iterations); True if any arrived."""
-        from .data import EOS, WAIT
+        from .data import EOS
         got = False
         if engine is not None and engine.states:
             engine._sync_to_storages()

@@ -14,7 +14,7 @@ import numpy as np
 from ...errors import ParameterError
 from .base import BaseEngine
 from .chunks import ChunkRunner
-from .kernels import bin_frames, exit_waves, gather, pods_object, pods_probe, reduce_modes, scatter_add, unbin_frames
+from .kernels import bin_frames, gather, pods_object, pods_probe, reduce_modes, scatter_add, unbin_frames
 
 __all__ = ["ML"]
 

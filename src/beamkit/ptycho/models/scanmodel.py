@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from ...errors import ParameterError
-from ..core.storage import Container, PodTable, Storage, Views
+from ..core.storage import PodTable, Storage, Views
 from .illumination import _get, add_modes, init_object, init_probe
 from .propagation import get_backend, make_propagator
 
