@@ -16,7 +16,7 @@ from pathlib import Path
 
 from ..errors import FormatError, ParameterError
 
-__all__ = ["atomic_write", "atomic_path", "sniff_format", "read_head", "MAGIC"]
+__all__ = ["atomic_write", "atomic_path", "sniff_format", "read_head", "open_hdf5_group", "MAGIC"]
 
 
 def _fsync_dir(folder: Path) -> None:
@@ -148,3 +148,22 @@ def open_maybe_gzip(path):
     if head == b"\x1f\x8b":
         return gzip.open(path, "rb")
     return open(path, "rb")
+
+
+@contextlib.contextmanager
+def open_hdf5_group(path, group: str = "/", marker: str | None = None, what: str = "beamkit object"):
+    """Open ``path`` read-only and yield its ``group`` (an h5py Group).
+
+    Raises :class:`FormatError` naming the file when it is not HDF5, when the group is
+    missing, or when the group lacks the attribute ``marker`` (what the writer sets).
+    """
+    import h5py
+    try:
+        fh = h5py.File(path, "r")
+    except OSError as exc:
+        raise FormatError(f"cannot open as HDF5 ({exc})", path=path, expected="an HDF5 file") from None
+    with fh:
+        if group not in fh or (marker is not None and marker not in fh[group].attrs):
+            raise FormatError(f"group {group!r} holds no {what}", path=path,
+                              expected=f"attribute {marker}" if marker else f"group {group!r}")
+        yield fh[group]

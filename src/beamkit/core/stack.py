@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..errors import FormatError, ParameterError
-from .files import atomic_path
+from .files import atomic_path, open_hdf5_group
 
 __all__ = ["Axis", "Stack"]
 
@@ -188,16 +188,7 @@ class Stack:
     @classmethod
     def load_hdf5(cls, path, group: str = "/") -> "Stack":
         """Read a stack written by :meth:`save_hdf5`."""
-        import h5py
-        try:
-            fh = h5py.File(path, "r")
-        except OSError as exc:
-            raise FormatError(f"cannot open as HDF5 ({exc})", path=path, expected="an HDF5 file") from None
-        with fh:
-            if group not in fh or "beamkit_stack" not in fh[group].attrs:
-                raise FormatError(f"group {group!r} holds no beamkit stack", path=path,
-                                  expected="attribute beamkit_stack")
-            g = fh[group]
+        with open_hdf5_group(path, group, "beamkit_stack", "beamkit stack") as g:
             try:
                 data = g["data"][()]
                 a = g.attrs

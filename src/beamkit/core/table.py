@@ -17,7 +17,7 @@ import numbers
 import numpy as np
 
 from ..errors import FormatError, ParameterError
-from .files import atomic_path
+from .files import atomic_path, open_hdf5_group
 
 __all__ = ["Table", "RaggedColumn", "register_column_kind", "COLUMN_KINDS"]
 
@@ -470,15 +470,7 @@ class Table:
     def load_hdf5(cls, path, group: str = "/") -> "Table":
         """Read a table written by :meth:`save_hdf5`."""
         import h5py
-        try:
-            fh = h5py.File(path, "r")
-        except OSError as exc:
-            raise FormatError(f"cannot open as HDF5 ({exc})", path=path, expected="an HDF5 file") from None
-        with fh:
-            if group not in fh or "beamkit_table" not in fh[group].attrs:
-                raise FormatError(f"group {group!r} holds no beamkit table", path=path,
-                                  expected="attribute beamkit_table")
-            g = fh[group]
+        with open_hdf5_group(path, group, "beamkit_table", "beamkit table") as g:
             try:
                 nrows = int(g.attrs["nrows"])
                 names = [n.decode("utf-8") for n in g.attrs["columns"]]
