@@ -359,9 +359,15 @@ def refine_project(project, hist_filter=None, quiet: bool = False) -> dict:
     x0 = obj.values()
     if A.shape[0]:
         x0 = x0 - np.linalg.pinv(A) @ (A @ x0 - b)      # start on the constraint surface
-        u, s, vt = np.linalg.svd(A)
+        # null-space basis that leaves unconstrained variables alone (keeps the scaling sane)
+        inv = np.flatnonzero(np.any(A != 0, axis=0))
+        free = np.flatnonzero(~np.any(A != 0, axis=0))
+        u, s, vt = np.linalg.svd(A[:, inv])
         rank = int(np.sum(s > 1e-10 * max(s.max(), 1e-300)))
-        N = vt[rank:].T                                  # null-space basis (n, n − rank)
+        Nb = vt[rank:].T
+        N = np.zeros((len(vary), free.size + Nb.shape[1]))
+        N[free, np.arange(free.size)] = 1.0
+        N[np.ix_(inv, np.arange(free.size, N.shape[1]))] = Nb
     else:
         N = np.eye(len(vary))
     nres = 0 if rest is None else rest.nrows
@@ -383,7 +389,8 @@ def refine_project(project, hist_filter=None, quiet: bool = False) -> dict:
 
     maxcyc = int(ctrl.get("max cyc", 3))
     names = vary if N.shape[1] == len(vary) and np.allclose(N, np.eye(len(vary))) else \
-        [f"z{i}" for i in range(N.shape[1])]
+        [vary[int(np.argmax(np.abs(N[:, i])))] if np.count_nonzero(N[:, i]) == 1 else f"constrained combination {i}"
+         for i in range(N.shape[1])]
     from ..core.log import progress
     bar = progress(total=maxcyc, desc="refining", disable=quiet or maxcyc == 0)
 
@@ -428,7 +435,7 @@ def refine_project(project, hist_filter=None, quiet: bool = False) -> dict:
     covx = N @ res.inv_normal @ N.T * gof ** 2
     sig = np.sqrt(np.maximum(np.diag(covx), 0.0))
     if res.diverged:
-        log.warning("%s", res.message.replace("z", "combination ") if names[0:1] == ["z0"] else res.message)
+        log.warning("%s", res.message)
     _calc.compute_project(project)
     rvals = {"Rwp": float(100.0 * np.sqrt(chisq / sumw)) if sumw > 0 else 100.0, "GOF": gof,
              "chisq": chisq, "Nobs": nobs, "Nvars": nvars, "lamMax": float(res.lam_max),

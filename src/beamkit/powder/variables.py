@@ -161,6 +161,7 @@ class Var:
     refined: Callable[[], bool]
     kind: str = ""               # 'hist' | 'phase' | 'hap' | 'inst' | 'sample' | 'back' | 'atom' | 'cell'
     linked: list = field(default_factory=list)   # (setter, coefficient) of dependent values
+    batch: tuple | None = None   # (group key, index, setter of {index: value}) for values set together
 
     @property
     def value(self) -> float:
@@ -179,9 +180,17 @@ class VarSet(dict):
         return np.array([self[n].value for n in names], float)
 
     def set_values(self, names, x) -> None:
-        """Write x into the dicts (dependents updated)."""
+        """Write x into the dicts (dependents updated; a phase's A terms are set together)."""
+        groups = {}
         for n, v in zip(names, np.asarray(x, float)):
-            self[n].set(float(v))
+            var = self[n]
+            if var.batch is not None:
+                key, idx, setter = var.batch
+                groups.setdefault(key, (setter, {}))[1][idx] = float(v)
+            else:
+                var.set(float(v))
+        for setter, vals in groups.values():
+            setter(vals)
 
     def lookup(self, name: str) -> Var:
         """Var for a name; 'Ax' is accepted for 'dAx' and vice versa; ParameterError otherwise."""
@@ -259,18 +268,26 @@ def _phase_vars(vs: VarSet, p, phase: dict) -> None:
     cell = gen["Cell"]
     sg = gen.get("SGData", {})
     ind, dep = cell_A_vary(sg.get("SGLaue", "-1"), sg.get("SGUniq", "b"))
+    def set_many(vals, cell=cell, dep=dep):
+        A = cell_to_A(cell[1:7])
+        for i, v in vals.items():
+            A[i] = v
+            for d, src in dep.items():
+                if src == i:
+                    A[d] = v
+        new = A_to_cell(A)
+        if not np.all(np.isfinite(new)):
+            raise ParameterError("cell", "A terms of a positive-definite metric", [float(a) for a in A])
+        cell[1:8] = [float(t) for t in new]
+
     for i in ind:
         def g(i=i):
             return cell_to_A(cell[1:7])[i]
 
         def s(v, i=i):
-            A = cell_to_A(cell[1:7])
-            A[i] = v
-            for d, src in dep.items():
-                if src == i:
-                    A[d] = v
-            cell[1:8] = [float(t) for t in A_to_cell(A)]
-        vs[f"{p}::A{i}"] = Var(f"{p}::A{i}", g, s, lambda: bool(cell[0]), "cell")
+            set_many({i: v})
+        vs[f"{p}::A{i}"] = Var(f"{p}::A{i}", g, s, lambda: bool(cell[0]), "cell",
+                               batch=(("cell", p), i, set_many))
     cx, ct, cs, cia = gen.get("AtomPtrs", [3, 1, 7, 9])
     for i, at in enumerate(phase["Atoms"]):
         flags = lambda at=at: str(at[ct + 1])

@@ -79,3 +79,39 @@ def test_sequential_independent_fits_run_in_parallel(tmp_path):
     assert np.allclose(cell[:3], ref["PWDR OH_09.fxye Bank 1"][1], rtol=2e-4)
     # the refined values came back from the worker processes into the project
     assert gpx.histogram(1).data["Sample Parameters"]["Scale"][0] != 1.0
+
+
+def test_build_7konly_from_seqrefine_data(tmp_path):
+    """notes §13.6 step A: steps I, II.2, II.4 reach Rwp 17.18, 15.21, 13.51 (issue: 13.5 ± 0.3)."""
+    import beamkit.powder as G2sc
+    d = shared_file("gsas2-data", "SeqRefine", "data")
+    gpx = G2sc.G2Project(newgpx=str(tmp_path / "7K.gpx"))
+    h = gpx.add_powder_histogram(str(d / "OH_00.fxye"), str(d / "OH_00.prm"), fmthint="GSAS powder")
+    p0 = gpx.add_phase(str(d / "CuCr2O4.cif"), phasename="CuCr2O4", histograms=[h])
+    p1 = gpx.add_phase(str(d / "CuO.cif"), phasename="CuO", histograms=[h])
+    # The CIF gives Uiso 0, 0, -0.004; the CIF import currently puts 0.01 (reported to the
+    # project part), which costs 1.4 % Rwp in step I, so the CIF's values are restored here.
+    for a, u in zip(p0.data["Atoms"], (0.0, 0.0, -0.004)):
+        a[10] = u
+    gpx.add_EqnConstr(1.0, ["0:0:Scale", "1:0:Scale"])
+    gpx.set_Controls("cycles", 10)
+    gpx.do_refinements([{"set": {"Limits": {"low": 4.5}, "Cell": True, "Scale": True,
+                                 "Background": {"type": "chebyschev-1", "no. coeffs": 6, "refine": True}}}])
+    rv = gpx.data["Covariance"]["data"]["Rvals"]
+    assert rv["Nobs"] == 10799 and rv["Nvars"] == 15
+    assert rv["Rwp"] == pytest.approx(17.1817, abs=0.3)
+    h.data["Sample Parameters"]["Gonio. radius"] = 1000.0
+    h.add_back_peak(5.25, 5, 2000, 0, [False, True, True, False])
+    p0.set_HAP_refinements({"Size": {"type": "isotropic", "refine": True},
+                            "Mustrain": {"type": "isotropic", "refine": True}})
+    p1.set_HAP_refinements({"Mustrain": {"type": "isotropic", "refine": True}})
+    gpx.do_refinements([{"set": {"Sample Parameters": ["DisplaceX"]}}])
+    rv = gpx.data["Covariance"]["data"]["Rvals"]
+    assert rv["Nvars"] == 21 and rv["Rwp"] == pytest.approx(15.2145, abs=0.3)
+    h.ref_back_peak(0, [True, True, True, False])
+    p0.set_HAP_refinements({"Mustrain": {"type": "uniaxial", "direction": [0, 1, 0], "refine": True}})
+    gpx.do_refinements([{}])
+    rv = gpx.data["Covariance"]["data"]["Rvals"]
+    assert rv["Nvars"] == 23 and rv["Rwp"] == pytest.approx(13.5101, abs=0.3)
+    assert p0.data["Histograms"][h.name]["Mustrain"][1][:2] == pytest.approx([1823, 979], rel=0.02)
+    assert h.data["Background"][1]["peaksList"][0][0] == pytest.approx(3.93, abs=0.3)   # a broad, wandering peak
