@@ -11,11 +11,17 @@ __all__ = ["main"]
 
 def _integrate(args) -> int:
     from .batch import integrate_files, watch
-    opts = dict(processes=args.processes, scheduler=args.scheduler, esd_mul=args.pixel_mask,
-                engine=args.engine, fmthint=args.fmthint)
+    from .params import batch_settings
+    st = batch_settings(args.config, integrate__processes=args.processes, integrate__scheduler=args.scheduler,
+                        integrate__pixel_mask=args.pixel_mask, integrate__engine=args.engine,
+                        integrate__fmthint=args.fmthint, watch__poll=args.poll, watch__stable=args.stable,
+                        watch__max_files=args.max_files, watch__timeout=args.timeout)
+    i, w = st.integrate, st.watch
+    opts = dict(processes=i.processes, scheduler=i.scheduler, esd_mul=i.pixel_mask, engine=i.engine,
+                fmthint=i.fmthint)
     if args.watch:
-        recs = watch(args.watch, args.controls, args.masks, args.out, poll=args.poll, stable_s=args.stable,
-                     max_files=args.max_files, timeout=args.timeout, **opts)
+        recs = watch(args.watch, args.controls, args.masks, args.out, poll=w.poll, stable_s=w.stable,
+                     max_files=w.max_files, timeout=w.timeout, **opts)
     else:
         if not args.files:
             print("beamkit image integrate: give FILES or --watch PATTERN", file=sys.stderr)
@@ -58,17 +64,18 @@ def main(argv=None) -> int:
     a.add_argument("--controls", required=True, help="GSAS-II .imctrl calibration file")
     a.add_argument("--masks", default=None, help="GSAS-II .immask file")
     a.add_argument("--out", default=".", help="output folder for the .xye files")
+    a.add_argument("--config", default=None, help="YAML/JSON batch settings (see beamkit docs: image-parameters)")
     a.add_argument("--processes", type=int, default=None, help="local worker processes (default: all cores)")
     a.add_argument("--scheduler", default=None, help="Dask scheduler address (tcp://host:8786) instead of local")
     a.add_argument("--pixel-mask", type=float, default=None, metavar="ESD",
                    help="mask ring outliers beyond ESD median absolute deviations first")
-    a.add_argument("--engine", default="auto", choices=("auto", "pyfai", "numpy"))
+    a.add_argument("--engine", default=None, choices=("auto", "pyfai", "numpy"), help="default: auto")
     a.add_argument("--fmthint", default=None, help="format hint such as MAR or TIF")
     a.add_argument("--watch", default=None, metavar="PATTERN",
                    help="glob of files to integrate as they appear (complete when a .metadata file "
                         "exists or the size is stable)")
-    a.add_argument("--poll", type=float, default=0.5, help="seconds between folder scans in --watch")
-    a.add_argument("--stable", type=float, default=1.0, help="seconds a size must hold still in --watch")
+    a.add_argument("--poll", type=float, default=None, help="seconds between folder scans in --watch (0.5)")
+    a.add_argument("--stable", type=float, default=None, help="seconds a size must hold still in --watch (1)")
     a.add_argument("--max-files", type=int, default=None, help="stop --watch after this many files")
     a.add_argument("--timeout", type=float, default=None, help="stop --watch after this many seconds")
     c = sub.add_parser("calibrate", help="recalibrate an image from a starting .imctrl")
