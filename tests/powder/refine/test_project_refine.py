@@ -130,3 +130,21 @@ def test_copy_hist_parms_and_recipe_call(tmp_path):
     assert seen == ["done"] and ph.data["General"]["Cell"][0] is True
     with pytest.raises(ParameterError, match="did you mean 'skip'"):
         gpx.do_refinements([{"skp": True}])
+
+
+def test_distance_restraints_enter_the_fit(tmp_path):
+    gpx, h, ph = _project(tmp_path, npts_step=0.08)
+    n = ph.addDistRestraint("Na", "Cl", 2.70, factor=1.1, ESD=0.01)     # true Na–Cl is 2.82 Å
+    assert n == 1
+    gpx.set_Controls("cycles", 5)
+    gpx.do_refinements([{"set": {"Cell": True}}])
+    rv = gpx.data["Covariance"]["data"]["Rvals"]
+    assert rv["RestraintTerms"] == 1
+    a = ph.data["General"]["Cell"][1]
+    # the restraint (Na–Cl = a/2 should be 2.70 ± 0.01) adds ((2.82 − 2.70)/0.01)² ≈ 144 to χ² and
+    # pulls the cell (held by the noise-free pattern) down a little
+    assert a < 5.6402 and rv["chisq"] == pytest.approx(((a / 2 - 2.70) / 0.01) ** 2, rel=1e-3)
+    ph.setDistRestraintWeight(0.0)
+    ph.clearDistRestraint()
+    gpx.do_refinements([{}])
+    assert gpx.data["Covariance"]["data"]["Rvals"]["RestraintTerms"] == 0
