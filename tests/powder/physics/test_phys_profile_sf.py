@@ -151,3 +151,26 @@ def test_structure_factor_blocks_equal_whole(monkeypatch):
     i = hk[(1, 1, 1)]
     T = np.exp(-8 * np.pi ** 2 * 0.005 * 0.25 / r["d"][i] ** 2)
     np.testing.assert_allclose(whole["Fc2"][i], 32 * ((f[i, 0] + fp[0]) ** 2 + fpp[0] ** 2) * T ** 2, rtol=1e-10)
+
+
+def test_chunked_pairs_equal_single_block(monkeypatch):
+    rng = np.random.default_rng(4)
+    m = 40
+    pos, sig, gam = np.sort(rng.uniform(8, 150, m)), rng.uniform(3, 30, m), rng.uniform(1, 8, m)
+    x = np.linspace(5, 155, 3000)
+    lo, hi = pc.cw_peak_window(pos, sig, gam, 0.01)
+    from beamkit.powder.pattern import window_pairs
+    ipt, ipk = window_pairs(x, pos, lo, hi)
+    dx = x[ipt] - pos[ipk]
+    a = pc.fcj_voigt_peaks(dx, ipk, pos, sig, gam, 0.01, derivs=True)
+    b = pc.fcj_voigt_peaks(dx, ipk, pos, sig, gam, 0.01)
+    monkeypatch.setattr(pc, "_CHUNK", 10 ** 9)
+    a1 = pc.fcj_voigt_peaks(dx, ipk, pos, sig, gam, 0.01, derivs=True)
+    b1 = pc.fcj_voigt_peaks(dx, ipk, pos, sig, gam, 0.01)
+    assert ipt.size > 3 * 16384
+    for u, v in zip(a, a1):
+        np.testing.assert_array_equal(u, v)
+    np.testing.assert_allclose(b, b1, rtol=1e-14)
+    np.testing.assert_allclose(b, a[0], rtol=1e-12, atol=1e-300)
+    # the per-pair API gives the same values
+    np.testing.assert_allclose(pc.fcj_voigt(dx, pos[ipk], sig[ipk], gam[ipk], 0.01), b, rtol=1e-12)
