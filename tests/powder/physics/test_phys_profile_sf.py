@@ -155,7 +155,7 @@ def test_structure_factor_blocks_equal_whole(monkeypatch):
 
 def test_chunked_pairs_equal_single_block(monkeypatch):
     rng = np.random.default_rng(4)
-    m = 40
+    m = 300
     pos, sig, gam = np.sort(rng.uniform(8, 150, m)), rng.uniform(3, 30, m), rng.uniform(1, 8, m)
     x = np.linspace(5, 155, 3000)
     lo, hi = pc.cw_peak_window(pos, sig, gam, 0.01)
