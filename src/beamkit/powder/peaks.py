@@ -214,41 +214,54 @@ class PeakModel:
         return (yc, J) if jac else yc
 
     def _fill_jac(self, J, col, comps, rows, cols, P, dpos, dsig, dgam, dshl, inten):
-        n = J.shape[0]
-        for k, c in enumerate(comps):
-            tag, pos, i0, scale, sig, gam, dp2, dsg, dgm = c
-            m = rows == k
-            if not m.any():
-                continue
-            ck, Pk = cols[m], P[m]
-            sc = inten[k]
+        """Accumulate dycalc/dparam into J from the flat (point, component) pairs, vectorised.
 
-            def addk(name, vals):
-                if name in col:
-                    J[:, col[name]] += np.bincount(ck, weights=vals, minlength=n)
+        Per component only the column index and multiplier of each term are tabulated;
+        the pairs are summed with one bincount per term.
+        """
+        n, ncol = J.shape
+        nc = len(comps)
+        terms = {q: (np.full(nc, -1), np.zeros(nc)) for q in
+                 ("pos", "int", "sig", "gam", "shl", "U", "V", "W", "X", "Y", "Z")}
+
+        def put(q, k, name, mult):
+            if name in col:
+                terms[q][0][k] = col[name]
+                terms[q][1][k] = mult
+        for k, (tag, pos, i0, scale, sig, gam, dp2, dsg, dgm) in enumerate(comps):
+            sc = inten[k]
             if tag.startswith("BkPk"):
                 i = tag.split(";")[1]
-                addk(f"BkPkpos;{i}", sc * dpos[m])
-                addk(f"BkPkint;{i}", scale * Pk)
-                addk(f"BkPksig;{i}", sc * dsig[m])
-                addk(f"BkPkgam;{i}", sc * dgam[m])
+                put("pos", k, f"BkPkpos;{i}", sc)
+                put("int", k, f"BkPkint;{i}", scale)
+                put("sig", k, f"BkPksig;{i}", sc)
+                put("gam", k, f"BkPkgam;{i}", sc)
                 continue
-            i = tag
-            addk(f"int{i}", scale * Pk)
+            put("int", k, f"int{tag}", scale)
             if self.parity and scale != 1.0:
                 continue    # GSAS-II's peak-fit Jacobian has no shape terms for the Kα2 peak
-            addk(f"pos{i}", sc * dpos[m] * dp2)
+            put("pos", k, f"pos{tag}", sc * dp2)
             if dsg is None:
-                addk(f"sig{i}", sc * dsig[m])
+                put("sig", k, f"sig{tag}", sc)
             else:
                 for key, d in dsg.items():
-                    addk(key, sc * dsig[m] * d)
+                    put(key, k, key, sc * d)
             if dgm is None:
-                addk(f"gam{i}", sc * dgam[m])
+                put("gam", k, f"gam{tag}", sc)
             else:
                 for key, d in dgm.items():
-                    addk(key, sc * dgam[m] * d)
-            addk("SH/L", sc * dshl[m])
+                    put(key, k, key, sc * d)
+            put("shl", k, "SH/L", sc)
+        quantity = {"pos": dpos, "int": P, "sig": dsig, "gam": dgam, "shl": dshl,
+                    "U": dsig, "V": dsig, "W": dsig, "X": dgam, "Y": dgam, "Z": dgam}
+        flat = J.reshape(-1)
+        for q, (cidx, mult) in terms.items():
+            c = cidx[rows]
+            ok = c >= 0
+            if not ok.any():
+                continue
+            flat += np.bincount(cols[ok] * ncol + c[ok], weights=(mult[rows] * quantity[q])[ok],
+                                minlength=n * ncol)
 
     def full(self, pv):
         """All parameter values with the varied ones replaced by ``pv``."""
