@@ -148,3 +148,11 @@ def test_distance_restraints_enter_the_fit(tmp_path):
     ph.clearDistRestraint()
     gpx.do_refinements([{}])
     assert gpx.data["Covariance"]["data"]["Rvals"]["RestraintTerms"] == 0
+
+
+def test_refinement_demo(tmp_path):
+    from beamkit.powder.refine_api import run_refinement_demo
+    out = run_refinement_demo(tmp_path)
+    assert Path(out["png"]).stat().st_size > 10000 and Path(out["project"]).exists()
+    assert out["Rwp_start"] > 50 and out["Rwp_final"] < 5 and 0.8 < out["GOF"] < 1.3
+    assert out["cell_a"] == pytest.approx(out["true_a"], abs=2e-4)
