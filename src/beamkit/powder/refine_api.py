@@ -220,7 +220,8 @@ class ProjectRefineMixin:
                              control)
 
     def set_Controls(self, control, value, variable=None):
-        """Set 'cycles', 'sequential' (histograms), 'seqCopy', 'Reverse Seq', 'parmMin'/'parmMax'."""
+        """Set 'cycles', 'sequential' (histograms), 'seqCopy', 'Reverse Seq', 'parmMin'/'parmMax',
+        or 'seq scheduler' (a Dask address/Client: independent sequential fits run there)."""
         c = _controls(self)
         if control == "cycles":
             if not isinstance(value, (int, np.integer)) or value < 0:
@@ -232,6 +233,8 @@ class ProjectRefineMixin:
             c["Copy2Next"] = bool(value)
         elif control == "Reverse Seq":
             c["Reverse Seq"] = bool(value)
+        elif control in ("seq scheduler", "scheduler"):
+            c["seq scheduler"] = value      # Dask scheduler address or Client for independent fits
         elif control in ("parmMin", "parmMax"):
             if variable is None:
                 raise ParameterError(control, "a variable name", None)
