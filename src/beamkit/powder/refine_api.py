@@ -154,7 +154,11 @@ class ProjectRefineMixin:
         return self._cov().get("varyList")
 
     def get_Variable(self, var):
-        """(value, esd) of a variable; esd None when it was not refined.  (Works, unlike GSAS-II's.)"""
+        """(value, esd) of a variable; esd None when it was not refined.  (Works, unlike GSAS-II's.)
+
+        Atom positions may be named ``p::Ax:i`` or ``p::dAx:i``; the value is the coordinate itself
+        (GSAS-II reports the last shift under ``dAx``).
+        """
         from .derivatives import project_variables
         vs = project_variables(self)
         v = vs.lookup(var)
