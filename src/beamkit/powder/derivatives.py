@@ -127,6 +127,7 @@ class _HistCalc:
             parts[pname] = (cols, inten, store)
         self.x, self.yo, self.sw, self.mask = xin, yo, sw, m
         self.yc, self.ybkg, self.parts = yc, ybkg, parts
+        self._sp = {}
         return yc
 
     def column(self, var, objective) -> np.ndarray:
@@ -154,29 +155,39 @@ class _HistCalc:
             return out
         var.set(v0 + h)
         rp = self.reflections(self.x)
-        var.set(v0 - h)
-        rm = self.reflections(self.x)
         var.set(v0)
         for pname, (cols, inten, store) in self.parts.items():
-            cp, cm = rp.get(pname), rm.get(pname)
-            if cp is None or cm is None or len(cp["d"]) != len(cols["d"]) or len(cm["d"]) != len(cols["d"]) \
-                    or not (np.array_equal(cp["h"], cols["h"]) and np.array_equal(cm["h"], cols["h"])
-                            and np.array_equal(cp["l"], cols["l"]) and np.array_equal(cm["l"], cols["l"])):
+            cp = rp.get(pname)
+            if cp is None or len(cp["d"]) != len(cols["d"]) or not (
+                    np.array_equal(cp["h"], cols["h"]) and np.array_equal(cp["k"], cols["k"])
+                    and np.array_equal(cp["l"], cols["l"])):
                 return self.full_fd_column(var)
-            dI = (cp["Icorr"] * cp["Fc2"] - cm["Icorr"] * cm["Fc2"]) / (2 * h)
-            dpos = (cp["pos"] - cm["pos"]) / (2 * h)
-            dsig = (cp["sig"] - cm["sig"]) / (2 * h)
-            dgam = (cp["gam"] - cm["gam"]) / (2 * h)
-            for rows, pts, P, kr, d in store:
-                val = dI[rows] * P
-                if np.any(dpos):
-                    val = val + inten[rows] * d[0] * dpos[rows]
-                if np.any(dsig):
-                    val = val + inten[rows] * d[1] * dsig[rows]
-                if np.any(dgam):
-                    val = val + inten[rows] * d[2] * dgam[rows]
-                out += np.bincount(pts, kr * val, minlength=n)
+            # forward differences of the reflection quantities (cheap, no profiles), chained with
+            # the analytic profile derivatives through sparse (point × reflection) matrices
+            S = self._sparse(pname)
+            out += S[0] @ ((cp["Icorr"] * cp["Fc2"] - inten) / h)
+            for j, key in ((1, "pos"), (2, "sig"), (3, "gam")):
+                dq = (cp[key] - cols[key]) / h
+                if np.any(dq):
+                    out += S[j] @ dq
         return out
+
+    def _sparse(self, pname):
+        """(dy/dI, dy/dpos, dy/dsig, dy/dgam) as CSR matrices (points × reflections), cached per evaluation."""
+        cache = self.__dict__.setdefault("_sp", {})
+        key = (id(self.parts), pname)
+        if key not in cache:
+            from scipy.sparse import csr_matrix
+            cols, inten, store = self.parts[pname]
+            m, n = len(cols["d"]), self.x.size
+            rows = np.concatenate([st[0] for st in store])
+            pts = np.concatenate([st[1] for st in store])
+            vals = [np.concatenate([st[3] * st[2] for st in store])]
+            for j in range(3):
+                vals.append(np.concatenate([st[3] * inten[st[0]] * st[4][j] for st in store]))
+            cache.clear()
+            cache[key] = tuple(csr_matrix((v, (pts, rows)), shape=(n, m)) for v in vals)
+        return cache[key]
 
     def full_fd_column(self, var) -> np.ndarray:
         """dycalc/dvar by central differences of the whole pattern (the fallback and the check)."""
