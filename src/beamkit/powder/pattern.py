@@ -24,6 +24,8 @@ from beamkit.powder.profile_tof import tof_peak_window, tof_profile
 
 __all__ = ["window_pairs", "cw_pattern", "tof_pattern", "PeakDerivatives"]
 
+_CHUNK = 16384                       # pairs per block of TOF profile evaluation
+
 
 def window_pairs(x, pos, lo, hi):
     """Flat (point, peak) index pairs for windows [pos − lo, pos + hi) on sorted x.
@@ -177,13 +179,23 @@ def tof_pattern(x, pos, alp, bet, sig, gam, intensity, derivs: bool = False):
             return y
         z = sparse.csr_matrix((n, m))
         return y, PeakDerivatives(z, z, z, z, {"dalp": z, "dbet": z})
-    dx = x[ipt] - pos[ipk]
-    if not derivs:
-        P = tof_profile(dx, alp[ipk], bet[ipk], sig[ipk], gam[ipk])
-        return np.bincount(ipt, P * I[ipk], minlength=n)
-    P, Dp, Da, Db, Ds, Dg = tof_profile(dx, alp[ipk], bet[ipk], sig[ipk], gam[ipk], derivs=True)
+    npair = ipt.size
+    P = np.empty(npair)
+    if derivs:
+        Dp, Da, Db, Ds, Dg = (np.empty(npair) for _ in range(5))
+    for c0 in range(0, npair, _CHUNK):        # cache-sized chunks of pairs
+        c = slice(c0, c0 + _CHUNK)
+        k = ipk[c]
+        dx = x[ipt[c]] - pos[k]
+        if derivs:
+            P[c], Dp[c], Da[c], Db[c], Ds[c], Dg[c] = tof_profile(dx, alp[k], bet[k], sig[k], gam[k],
+                                                                  derivs=True)
+        else:
+            P[c] = tof_profile(dx, alp[k], bet[k], sig[k], gam[k])
     w = I[ipk]
     y = np.bincount(ipt, P * w, minlength=n)
+    if not derivs:
+        return y
     mk = lambda v: _csr(v, ipt, ipk, (n, m))  # noqa: E731
     return y, PeakDerivatives(mk(P), mk(Dp * w), mk(Ds * w), mk(Dg * w),
                               {"dalp": mk(Da * w), "dbet": mk(Db * w)})

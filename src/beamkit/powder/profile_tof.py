@@ -26,20 +26,32 @@ _ATELN2 = 8.0 * np.log(2.0)
 _SQPI = np.sqrt(np.pi)
 
 
+_E1_ASYM = 20.0                      # |z| beyond which the asymptotic series is used
+_E1_TERMS = 22
+
+
 def exp_e1(z):
-    """e^z·E₁(z) for complex z, stable for large |z| (asymptotic series where e^z overflows)."""
+    """e^z·E₁(z) for complex z, stable for large |z|.
+
+    For |z| > 20 away from the strip −20 < Re z < 0 the asymptotic series Σ (−1)ⁿ n!/z^{n+1}
+    (22 terms, relative error < 1e-7) is used; there the Stokes term −iπe^z is below 1e-8.
+    Elsewhere scipy's complex E₁ is used.
+    """
     z = np.asarray(z, dtype=complex)
     out = np.empty_like(z)
-    big = ((z.real > 0) & (np.abs(z) > 40.0)) | (z.real < -600.0)
-    if big.any():
-        zb = z[big]
-        inv = 1.0 / zb
+    az = np.abs(z)
+    big = (az > _E1_ASYM) & ((z.real >= 0) | (z.real < -_E1_ASYM))
+    far = big & (az > 100.0)                  # 9 terms suffice there (error < 1e-13)
+    for sel, nterms in ((far, 9), (big & ~far, _E1_TERMS)):
+        if not sel.any():
+            continue
+        inv = 1.0 / z[sel]
         term = inv.copy()
-        s = term.copy()
-        for n in range(1, 12):          # fixed-length asymptotic series (vectorised)
-            term = -term * n * inv
-            s = s + term
-        out[big] = s
+        acc = term.copy()
+        for n in range(1, nterms):          # fixed-length series, vectorised over pairs
+            term *= -n * inv
+            acc += term
+        out[sel] = acc
     sm = ~big
     if sm.any():
         zs = z[sm]

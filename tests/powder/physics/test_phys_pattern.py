@@ -186,3 +186,15 @@ def test_tof_simulation_against_gsas(shared):
     # yet (GSAS-II's peaks sit a few µs later than their listed TOF: see the P1 report)
     assert y.sum() == pytest.approx(597088.84, rel=5e-4)
     assert np.argmax(y) == np.argmax(ref) and y.max() == pytest.approx(2858.14, rel=3e-3)
+
+
+def test_exp_e1_matches_scipy_and_stays_finite():
+    from scipy import special
+    from beamkit.powder.profile_tof import exp_e1
+    rng = np.random.default_rng(0)
+    z = np.concatenate([rng.uniform(-500, 500, 3000) + 1j * rng.uniform(0.01, 30, 3000),
+                        rng.uniform(-60, 60, 3000) + 1j * rng.uniform(0.001, 30, 3000)])
+    ref = np.exp(z) * special.exp1(z)
+    assert np.max(np.abs(exp_e1(z) - ref) / np.abs(ref)) < 5e-7
+    far = exp_e1(np.array([5000.0 + 3j, -5000.0 + 3j]))     # where e^z or E1 alone overflow
+    assert np.all(np.isfinite(far)) and np.allclose(far, 1 / np.array([5000.0 + 3j, -5000.0 + 3j]), rtol=1e-3)
