@@ -45,8 +45,8 @@ def pinv_svd(a: np.ndarray, rcond: float = 1e-6) -> tuple[np.ndarray, int]:
 
 def normal_equations(jac_rows: np.ndarray, resid: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(Yvec, Amat) = (Jᵀr, JᵀJ) from J of shape (N, n) and r of shape (N,)."""
-    J = np.asarray(jac_rows, float)
-    return J.T @ resid, J.T @ J
+    Jt = np.ascontiguousarray(np.asarray(jac_rows, float).T)
+    return Jt @ resid, Jt @ Jt.T
 
 
 @dataclass
@@ -129,7 +129,8 @@ def hessian_lsq(func, x0, jac=None, hess=None, *, ftol: float = 1e-3, xtol: floa
                 J = J.T
             else:
                 raise RefinementError(f"Jacobian has shape {J.shape}, expected {(r.size, n)}")
-        return J.T @ r, J.T @ J
+        Jt = np.ascontiguousarray(J.T)      # (n, N): much faster products than J.T @ J
+        return Jt @ r, Jt @ Jt.T
 
     r = np.asarray(func(x), float)
     nfev = 1
