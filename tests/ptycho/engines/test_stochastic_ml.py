@@ -73,3 +73,16 @@ def test_single_mode_fast_path_matches_general_loop(sim, E, model, pars):
     np.testing.assert_allclose(out[0][0], out[1][0], rtol=1e-3, atol=1e-4)
     np.testing.assert_allclose(out[0][1], out[1][1], rtol=1e-3, atol=1e-2 * np.abs(out[1][1]).max())
     np.testing.assert_allclose(out[0][2], out[1][2], rtol=1e-3)
+
+
+def test_ml_smoothing_equals_ptypys_reflecting_gaussian_filter():
+    """ML's smooth_gradient filter is scipy's gaussian_filter (mode 'reflect', truncate 4) on the
+    real and imaginary parts, for large and sub-pixel σ (a periodic filter mixed opposite edges)."""
+    import scipy.ndimage as ndi
+    from beamkit.ptycho.engines.ml import _smooth
+    rng = np.random.default_rng(1)
+    a = (rng.random((2, 61, 70)) + 1j * rng.random((2, 61, 70))).astype(np.complex64)
+    for sigma in (9.0, 2.5, 0.4):
+        f = lambda x: ndi.gaussian_filter(x, (0, sigma, sigma), mode="reflect", truncate=4.0)  # noqa: E731
+        ref = f(a.real.astype(np.float64)) + 1j * f(a.imag.astype(np.float64))
+        np.testing.assert_allclose(_smooth(a, sigma, np), ref, atol=2e-6)

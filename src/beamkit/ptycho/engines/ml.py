@@ -24,15 +24,38 @@ ML_DEFAULTS = dict(ML_type="gaussian", floating_intensities=False, intensity_ren
                    wavefield_delta_object=0.1, wavefield_delta_probe=0.1, probe_update_start=2, position_refinement=False)
 
 
+def _gauss_ft(sigma, n, radius):
+    """DFT (length n) of scipy's sampled, truncated and normalised 1-D Gaussian kernel."""
+    k = np.arange(1, radius + 1)
+    w = np.exp(-0.5 * (k / sigma) ** 2)
+    norm = 1.0 + 2.0 * w.sum()
+    q = np.fft.fftfreq(n)[:, None]
+    return (1.0 + 2.0 * (w * np.cos(2 * np.pi * q * k)).sum(axis=1)) / norm
+
+
 def _smooth(a, sigma, xp):
-    """Gaussian filter (σ px) of the last two axes via FFT (periodic)."""
+    """Gaussian filter (σ px) of the last two axes, equal to ptypy's
+    ``scipy.ndimage.gaussian_filter(mode='reflect', truncate=4)`` on real and imaginary parts:
+    the array is mirrored by the kernel radius on each side and filtered by FFT (a periodic
+    filter would mix opposite edges of the object gradient)."""
     if not sigma or sigma <= 0:
         return a
+    from scipy import fft as sfft
     ny, nx = a.shape[-2:]
-    qy = np.fft.fftfreq(ny)[:, None]
-    qx = np.fft.fftfreq(nx)[None, :]
-    g = xp.asarray(np.exp(-2 * np.pi ** 2 * sigma ** 2 * (qy ** 2 + qx ** 2)).astype(np.float32))
-    return xp.fft.ifft2(xp.fft.fft2(a) * g).astype(a.dtype)
+    r = int(4.0 * sigma + 0.5)
+    if r == 0:
+        return a
+    pad = [(0, 0)] * (a.ndim - 2) + [(r, r), (r, r)]
+    b = xp.pad(a, pad, mode="symmetric")
+    my, mx = sfft.next_fast_len(ny + 2 * r), sfft.next_fast_len(nx + 2 * r)
+    g = xp.asarray((_gauss_ft(sigma, my, r)[:, None] * _gauss_ft(sigma, mx, r)[None, :]).astype(np.float32))
+    if xp is np:
+        B = sfft.fft2(b, s=(my, mx), workers=-1)
+        B *= g
+        out = sfft.ifft2(B, workers=-1, overwrite_x=True)
+    else:
+        out = xp.fft.ifft2(xp.fft.fft2(b, s=(my, mx)) * g)
+    return out[..., r:r + ny, r:r + nx].astype(a.dtype)
 
 
 def _cnorm2(a, xp):
