@@ -22,7 +22,7 @@ __all__ = [
     "SpaceGroup", "CifPhase", "space_group", "read_cif", "cell_volume", "cell_to_A", "A_to_cell",
     "A_to_Gstar", "Gstar_to_A", "cell_metric", "rdsq", "rdsq_dA", "d_spacing",
     "site_multiplicity", "laue_operators", "generate_reflections", "hkl_multiplicity",
-    "hstrain_terms", "dij_to_dA", "uij_constraints",
+    "hstrain_terms", "dij_to_dA", "uij_constraints", "site_symmetry",
 ]
 
 
@@ -255,6 +255,56 @@ def site_multiplicity(xyz, sg, tol: float = 1e-4) -> np.ndarray:
     diff -= np.round(diff)
     stab = np.all(np.abs(diff) < tol, axis=2).sum(axis=1)
     return (sg.n_ops // np.maximum(stab, 1)).astype(int)
+
+
+# point groups from the numbers of their elements of each type (2, 3, 4, 6, -1, m, -3, -4, -6)
+_PG_BY_COUNTS = {
+    (0, 0, 0, 0, 0, 0, 0, 0, 0): "1", (0, 0, 0, 0, 1, 0, 0, 0, 0): "-1",
+    (1, 0, 0, 0, 0, 0, 0, 0, 0): "2", (0, 0, 0, 0, 0, 1, 0, 0, 0): "m",
+    (1, 0, 0, 0, 1, 1, 0, 0, 0): "2/m", (3, 0, 0, 0, 0, 0, 0, 0, 0): "222",
+    (1, 0, 0, 0, 0, 2, 0, 0, 0): "mm2", (3, 0, 0, 0, 1, 3, 0, 0, 0): "mmm",
+    (1, 0, 2, 0, 0, 0, 0, 0, 0): "4", (1, 0, 0, 0, 0, 0, 0, 2, 0): "-4",
+    (1, 0, 2, 0, 1, 1, 0, 2, 0): "4/m", (5, 0, 2, 0, 0, 0, 0, 0, 0): "422",
+    (1, 0, 2, 0, 0, 4, 0, 0, 0): "4mm", (3, 0, 0, 0, 0, 2, 0, 2, 0): "-42m",
+    (5, 0, 2, 0, 1, 5, 0, 2, 0): "4/mmm", (0, 2, 0, 0, 0, 0, 0, 0, 0): "3",
+    (0, 2, 0, 0, 1, 0, 2, 0, 0): "-3", (3, 2, 0, 0, 0, 0, 0, 0, 0): "32",
+    (0, 2, 0, 0, 0, 3, 0, 0, 0): "3m", (3, 2, 0, 0, 1, 3, 2, 0, 0): "-3m",
+    (1, 2, 0, 2, 0, 0, 0, 0, 0): "6", (0, 2, 0, 0, 0, 1, 0, 0, 2): "-6",
+    (1, 2, 0, 2, 1, 1, 2, 0, 2): "6/m", (7, 2, 0, 2, 0, 0, 0, 0, 0): "622",
+    (1, 2, 0, 2, 0, 6, 0, 0, 0): "6mm", (3, 2, 0, 0, 0, 4, 0, 0, 2): "-6m2",
+    (7, 2, 0, 2, 1, 7, 2, 0, 2): "6/mmm", (3, 8, 0, 0, 0, 0, 0, 0, 0): "23",
+    (3, 8, 0, 0, 1, 3, 8, 0, 0): "m-3", (9, 8, 6, 0, 0, 0, 0, 0, 0): "432",
+    (3, 8, 0, 0, 0, 6, 0, 6, 0): "-43m", (9, 8, 6, 0, 1, 9, 8, 6, 0): "m-3m",
+}
+_ROT_TYPE = {(1, -1): 0, (1, 0): 1, (1, 1): 2, (1, 2): 3, (-1, -3): 4, (-1, 1): 5, (-1, 0): 6,
+             (-1, -1): 7, (-1, -2): 8}      # (det, trace) -> index in the count tuple
+
+
+def site_symmetry(xyz, sg, tol: float = 1e-4):
+    """Site multiplicity and site point-group symbol (e.g. 'm', '-3m', '-43m') of each site.
+
+    The point group of the stabiliser is identified from the numbers of its rotations of each
+    type (det and trace of the integer matrices); orientation is not encoded in the symbol.
+    Returns (mult (n,) int, symbols list).
+    """
+    sg = space_group(sg)
+    x = np.asarray(xyz, dtype=float).reshape(-1, 3)
+    images = np.einsum("oij,nj->noi", sg.all_rot, x) + sg.all_trans[None]
+    diff = images - x[:, None, :]
+    diff -= np.round(diff)
+    stab = np.all(np.abs(diff) < tol, axis=2)                               # (n, nops)
+    det = np.round(np.linalg.det(sg.all_rot)).astype(int)
+    tr = np.trace(sg.all_rot, axis1=1, axis2=2).astype(int)
+    kind = np.array([_ROT_TYPE.get((d, t), -1) for d, t in zip(det, tr)])  # identity -> -1
+    flat = sg.all_rot.reshape(len(sg.all_rot), 9)
+    symbols = []
+    for n in range(len(x)):       # loop over the atoms of a phase, not over reflections
+        rows = np.unique(flat[stab[n]], axis=0, return_index=True)[1]
+        idx = np.nonzero(stab[n])[0][rows]
+        counts = np.bincount(kind[idx][kind[idx] >= 0], minlength=9)
+        symbols.append(_PG_BY_COUNTS.get(tuple(int(c) for c in counts), f"order {len(idx)}"))
+    mult = (sg.n_ops // np.maximum(stab.sum(axis=1), 1)).astype(int)
+    return mult, symbols
 
 
 def uij_constraints(xyz, sg, tol: float = 1e-4) -> np.ndarray:

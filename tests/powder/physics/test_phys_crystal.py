@@ -133,3 +133,16 @@ def test_anomalous_and_neutron():
         sc.element_symbol("??")
     with pytest.raises(ParameterError):
         sc.anomalous(["Pb"], -1.0)
+
+
+@pytest.mark.parametrize("sg,xyz,mult,sym", [
+    ("P n m a", [[0.188, 0.25, 0.167], [0.085, 0.026, 0.806]], [4, 8], ["m", "1"]),
+    ("F d -3 m :2", [[0.125] * 3, [0, 0, 0], [0.3] * 3], [8, 16, 32], ["-43m", "-3m", "3m"]),
+    ("P 63/m m c", [[0, 0, 0], [1 / 3, 2 / 3, 0.25], [1 / 3, 2 / 3, 0.1]], [2, 2, 4], ["-3m", "-6m2", "3m"]),
+    ("F m -3 m", [[0, 0, 0], [0.25] * 3, [0.2, 0, 0]], [4, 8, 24], ["m-3m", "-43m", "4mm"]),
+    ("P 4/m m m", [[0, 0, 0.2], [0.2, 0.2, 0]], [2, 4], ["4mm", "mm2"]),
+])
+def test_site_symmetry_symbols(sg, xyz, mult, sym):
+    m, s = cr.site_symmetry(xyz, sg)
+    np.testing.assert_array_equal(m, mult)
+    assert s == sym
