@@ -345,7 +345,7 @@ def _constraint_rows(project, vary, vars_):
                     if np.any(a):
                         rows.append(a)
                         rhs.append(b)
-    return (np.array(rows).reshape(-1, len(vary)), np.array(rhs)), held
+    return (np.array(rows, float).reshape(len(rows), len(vary)), np.array(rhs, float)), held
 
 
 def refine_project(project, hist_filter=None, quiet: bool = False) -> dict:

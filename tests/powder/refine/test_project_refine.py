@@ -156,3 +156,13 @@ def test_refinement_demo(tmp_path):
     assert Path(out["png"]).stat().st_size > 10000 and Path(out["project"]).exists()
     assert out["Rwp_start"] > 50 and out["Rwp_final"] < 5 and 0.8 < out["GOF"] < 1.3
     assert out["cell_a"] == pytest.approx(out["true_a"], abs=2e-4)
+
+
+def test_nothing_to_refine_just_computes(tmp_path):
+    gpx, h, ph = _project(tmp_path, npts_step=0.08)
+    h.data["Sample Parameters"]["Scale"][1] = False
+    gpx.set_Controls("cycles", 3)
+    gpx.do_refinements([{}])
+    rv = gpx.data["Covariance"]["data"]["Rvals"]
+    assert rv["Nvars"] == 0 and gpx.get_VaryList() == [] and rv["Rwp"] < 1e-6
+    assert gpx.get_Variable(":0:Scale") == (1000.0, None)
