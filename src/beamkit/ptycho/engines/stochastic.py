@@ -9,6 +9,11 @@ Each view update depends on the previous one, so these engines visit views seque
 ePIE: a=0, b=1, c=1, a_o=a_p=0, b_o=``alpha`` (object step), b_p=``beta`` (probe step) as
 the parameter docs state (ptypy's code swaps the two; identical for alpha = beta).
 SDR: a=1−τ(1+σ), b=τ, c=1+σ, a_o=``beta_object``, a_p=``beta_probe``, b_o=b_p=0.
+
+View order: a new permutation per iteration from ``numpy.random.default_rng(seed)``. ``seed``
+(an engine parameter beyond ptypy's tree) defaults to 0, so runs are reproducible; ``seed=None``
+draws fresh entropy as ptypy does. On ptypy's MoonFlower data the order alone moves ePIE's
+final NRMSE between about 0.18 and 0.20 (seeds 0-5: 0.190, 0.192, 0.200, 0.182, 0.190, 0.195).
 """
 from __future__ import annotations
 
@@ -20,7 +25,7 @@ from .kernels import fourier_projection
 __all__ = ["EPIE", "SDR", "StochasticEngine"]
 
 STOCH_DEFAULTS = dict(probe_center_tol=None, compute_log_likelihood=True, probe_update_start=0, clip_object=None,
-                      fourier_power_bound=None, fourier_relax_factor=None, position_refinement=False)
+                      fourier_power_bound=None, fourier_relax_factor=None, position_refinement=False, seed=0)
 
 
 class StochasticEngine(BaseEngine):
@@ -33,7 +38,11 @@ class StochasticEngine(BaseEngine):
 
     def engine_prepare(self):
         xp = self.xp
-        self.rng = np.random.default_rng(self.p.get("seed"))
+        seed = self.p.get("seed")
+        if seed is not None and (isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0):
+            from ...errors import ParameterError
+            raise ParameterError(f"engine.{self.p['name']}.seed", "an integer >= 0 or None", seed)
+        self.rng = np.random.default_rng(seed)
         for st in self.states:
             st.pbound = self.pbound(st)
             if self.keep_exit and (st.ex is None or st.ex.shape[0] != st.n):
