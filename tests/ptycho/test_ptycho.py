@@ -96,3 +96,60 @@ def test_autoplot_pngs_and_movie(tmp_path):
     assert len(files) == 3 and all(os.path.getsize(f) > 10000 for f in files)
     assert all(f.startswith(os.path.join(str(tmp_path), "plots")) for f in files)
     assert P.autoplot.frames_txt and os.path.getsize(P.autoplot.movie) > 1000
+
+
+@pytest.fixture
+def user_scan_names():
+    """Names of user loaders a test declares on the global tree; removed afterwards so that the
+    tree stays ptypy's for the reference test."""
+    from beamkit.ptycho.data import ptyscan
+    from beamkit.ptycho.params import TREE
+    names = []
+    yield names
+    for n in names:
+        TREE["scandata"].children.pop(n, None)
+        ptyscan.SCANS.pop(n, None)
+
+
+def _grid_loader(base):
+    class GridLoader(base):
+        def load_positions(self):
+            return np.array([[i, j] for i in range(3) for j in range(3)], float) * 2e-6
+
+        def load(self, indices):
+            return {i: np.full((16, 16), float(self.info.get("level", 100))) for i in indices}, {}, {}
+    return GridLoader
+
+
+def test_user_loaders_accepted_and_rfile_none_disables_the_result_file(tmp_path, user_scan_names):
+    from beamkit.ptycho.data import PtyScan, ptyscan
+
+    Plain = type("PlainScanC", (_grid_loader(PtyScan),), {})          # a bare subclass
+    user_scan_names += ["PlainScanC", "RegScanC"]
+
+    @ptyscan.register
+    class RegScanC(_grid_loader(PtyScan)):
+        """A registered loader with its own key.
+
+        Defaults:
+
+        [level]
+        default = 50.0
+        type = float
+        lowlim = 0.0
+        help = frame value
+        """
+    from beamkit.ptycho.params import TREE
+    assert TREE["scandata.RegScanC.level"].default == 50.0 and TREE["scandata.RegScanC.name"].default == "RegScanC"
+    assert RegScanC.DEFAULT.level == 50.0 and Plain.__name__ == "PlainScanC"
+    for name, extra in (("PlainScanC", {}), ("RegScanC", {"level": 20.0})):
+        p = _pars(tmp_path / name, engines=u.Param(e0=u.Param(name="DM", numiter=2)), rfile=None)
+        p.scans = u.Param(s=u.Param(name="Full", data=u.Param(name=name, shape=16, psize=75e-6, distance=1.0,
+                                                              energy=7.0, **extra)))
+        P = Ptycho(p, level=5)
+        assert P.p.io.rfile is None and P.runtime.iterations == 2
+        assert not list((tmp_path / name).rglob("*.ptyr"))               # rfile None: nothing saved
+    bad = _pars(tmp_path, rfile=None)
+    bad.scans = u.Param(s=u.Param(name="Full", data=u.Param(name="RegScanC", level=-1.0)))
+    with pytest.raises(ParameterError, match="level"):
+        Ptycho(bad, level=1)

@@ -49,7 +49,15 @@ class Ptycho:
         for k, v in kwargs.items():
             user[k] = v
         self.p_user = user
+        _declare_user_scans(user)
+        io = user.get("io")
+        no_rfile = isinstance(io, dict) and "rfile" in io and io["rfile"] is None
+        if no_rfile:          # ptypy accepts io.rfile = None: no result file at the end
+            user = Param(copy.deepcopy(dict(user)))
+            del user["io"]["rfile"]
         self.p = TREE.resolve(user, root="ptycho")          # never mutates the user's tree
+        if no_rfile:
+            self.p["io"]["rfile"] = None
         self._set_verbosity()
         run = self.p.get("run") or os.path.splitext(os.path.basename(sys.argv[0] or "beamkit"))[0] or "beamkit"
         if run in ("", "-c", "pytest", "__main__", "ipykernel_launcher"):
@@ -383,3 +391,18 @@ def _paste_object(old: Storage, new: Storage):
     if y1 <= y0 or x1 <= x0 or old.shape[0] != new.shape[0]:
         return
     new.data[:, y0:y1, x0:x1] = old.data[:, y0 - off[0]:y1 - off[0], x0 - off[1]:x1 - off[1]]
+
+
+def _declare_user_scans(user):
+    """Declare on the tree the user loaders (PtyScan subclasses) that ``scans.*.data.name`` names
+    and that are not declared yet, so that validation accepts them and their own keys."""
+    from .data import ptyscan
+    from .params import TREE
+    scans = user.get("scans") if hasattr(user, "get") else None
+    if not isinstance(scans, dict):
+        return
+    for sp in scans.values():
+        data = sp.get("data") if isinstance(sp, dict) else None
+        name = data.get("name") if isinstance(data, dict) else None
+        if isinstance(name, str) and name in ptyscan.SCANS and TREE.get("scandata." + name) is None:
+            ptyscan.declare_scan(ptyscan.SCANS[name])

@@ -57,7 +57,7 @@ from ..params import defaults, ini_block
 from ..utils import Param, crop_pad_symmetric_2d, keV2m, rebin_2d
 from ..utils import mass_center as _mass_center
 
-__all__ = ["PtyScan", "WAIT", "EOS", "make_scan", "register", "SCANS", "wavelength", "with_defaults_doc",
+__all__ = ["PtyScan", "WAIT", "EOS", "make_scan", "register", "declare_scan", "SCANS", "wavelength", "with_defaults_doc",
            "orient", "rebin_frames", "crop_pad_frames", "mass_center"]
 
 WAIT = "msgWAIT"
@@ -69,10 +69,37 @@ SCANS: dict = {}
 
 
 def register(cls):
-    """Class decorator: make ``cls`` available to :func:`make_scan` under its class name
-    (every subclass of PtyScan is registered on creation; this is for explicitness)."""
+    """Class decorator: make ``cls`` available to :func:`make_scan` under its class name and
+    declare it on the parameter tree as ``scandata.<name>`` (see :func:`declare_scan`), so that
+    ``Ptycho`` accepts ``data.name = '<name>'``. Every subclass of PtyScan is also listed for
+    ``make_scan`` on creation; ``Ptycho`` declares such a class when a scan names it."""
     SCANS[cls.__name__] = cls
+    declare_scan(cls)
     return cls
+
+
+def declare_scan(cls, tree=None):
+    """Declare the loader ``cls`` under ``scandata.<cls name>`` of ``tree`` (default: the ptycho
+    ``TREE``) unless it is declared already: the ``Defaults:`` blocks of its docstrings (PtyScan's
+    first), ``name`` defaulting to the class name, and top-level keys of a class-level ``DEFAULT``
+    that no block declares (type inferred from the value). A class-level ``DEFAULT`` is kept."""
+    if tree is None:
+        from ..params import TREE as tree
+    path = "scandata." + cls.__name__
+    node = tree.get(path)
+    if node is not None and node.declared:
+        return node
+    own = cls.__dict__.get("DEFAULT")
+    tree.parse_doc(path)(cls)
+    tree.declare(path + ".name", type="str", default=cls.__name__)
+    if own is not None:
+        for k, v in own.items():
+            if tree.get(f"{path}.{k}") is None:
+                tree.declare(f"{path}.{k}", default=v)
+        cls.DEFAULT = own
+    else:
+        cls.DEFAULT = tree[path].make_default(depth=99)
+    return tree[path]
 
 
 def with_defaults_doc(cls, path: str):
