@@ -4,10 +4,11 @@ For each histogram the pattern is Σ_phases Σ_reflections I_k·P(x − pos_k; s
 (+ Kα2) + background.  The profile derivatives dP/dpos, dP/dsig, dP/dgam, dP/dSH/L are
 analytic (``profile_cw.fcj_voigt``) and are evaluated once per Jacobian; what each
 variable does to the reflection quantities (I_k, pos_k, sig_k, gam_k) is taken by
-central differences of the cheap reflection-level calculation, then chained with the
-profile derivatives.  Background variables go through the background alone.  A
-variable that changes the reflection set (or a TOF histogram) falls back to central
-differences of the whole pattern (:func:`full_fd_column`), which tests use as the check.
+forward differences of the cheap reflection-level calculation, then chained with the
+profile derivatives (CW: FCJ pseudo-Voigt; TOF: back-to-back exponentials, also through
+α and β).  Background variables go through the background alone.  A variable that
+changes the reflection set falls back to central differences of the whole pattern
+(:func:`full_fd_column`), which tests use as the check.
 
 Residuals are ``sqrt(wtFactor·w)·(yobs − ycalc)`` on the in-limit points of every
 histogram, concatenated in project order.
@@ -113,15 +114,20 @@ class _HistCalc:
                 lo, hi = C._windows(cc, typ, shl)
                 rows, pts = _ragged(np.searchsorted(xin, pos - lo), np.searchsorted(xin, pos + hi))
                 dx = xin[pts] - pos[rows]
-                if self.tof or not derivs:
+                if not derivs:
                     prof = C._tof_profile(cc) if self.tof else C._cw_profile(cc, shl)
                     P = prof(dx, rows)
                     d = None
+                elif self.tof:
+                    from .profile_tof import tof_profile
+                    P, dpos, dalp, dbet, dsig, dgam = tof_profile(
+                        dx, cols["alp"][rows], cols["bet"][rows], cols["sig"][rows], cols["gam"][rows], derivs=True)
+                    d = {"pos": dpos, "sig": dsig, "gam": dgam, "alp": dalp, "bet": dbet}
                 else:
                     from .profile_cw import fcj_voigt
                     P, dpos, dsig, dgam, dshl = fcj_voigt(dx, pos[rows], cols["sig"][rows], cols["gam"][rows],
                                                           shl, derivs=True)
-                    d = (dpos * dp[rows], dsig, dgam, dshl)
+                    d = {"pos": dpos * dp[rows], "sig": dsig, "gam": dgam, "shl": dshl}
                 yc += np.bincount(pts, inten[rows] * kr * P, minlength=xin.size)
                 store.append((rows, pts, P, kr, d))
             parts[pname] = (cols, inten, store)
@@ -144,14 +150,12 @@ class _HistCalc:
             bm = C.background_from_dict(self.hd["Background"], self.x, self.hd["Instrument Parameters"][0])
             var.set(v0)
             return (bp - bm) / (2 * h)
-        if self.tof:
-            return self.full_fd_column(var)
         out = np.zeros(n)
-        if nm == "SH/L":
+        if nm == "SH/L" and not self.tof:
             if self.shl_raw >= 0.002:
                 for cols, inten, store in self.parts.values():
                     for rows, pts, P, kr, d in store:
-                        out += np.bincount(pts, inten[rows] * kr * d[3], minlength=n)
+                        out += np.bincount(pts, inten[rows] * kr * d["shl"], minlength=n)
             return out
         var.set(v0 + h)
         rp = self.reflections(self.x)
@@ -165,15 +169,17 @@ class _HistCalc:
             # forward differences of the reflection quantities (cheap, no profiles), chained with
             # the analytic profile derivatives through sparse (point × reflection) matrices
             S = self._sparse(pname)
-            out += S[0] @ ((cp["Icorr"] * cp["Fc2"] - inten) / h)
-            for j, key in ((1, "pos"), (2, "sig"), (3, "gam")):
+            out += S["I"] @ ((cp["Icorr"] * cp["Fc2"] - inten) / h)
+            for key, M in S.items():
+                if key == "I":
+                    continue
                 dq = (cp[key] - cols[key]) / h
                 if np.any(dq):
-                    out += S[j] @ dq
+                    out += M @ dq
         return out
 
     def _sparse(self, pname):
-        """(dy/dI, dy/dpos, dy/dsig, dy/dgam) as CSR matrices (points × reflections), cached per evaluation."""
+        """{'I', 'pos', 'sig', 'gam'[, 'alp', 'bet']}: dy/d(quantity) as CSR matrices (points × reflections)."""
         cache = self.__dict__.setdefault("_sp", {})
         key = (id(self.parts), pname)
         if key not in cache:
@@ -182,11 +188,11 @@ class _HistCalc:
             m, n = len(cols["d"]), self.x.size
             rows = np.concatenate([st[0] for st in store])
             pts = np.concatenate([st[1] for st in store])
-            vals = [np.concatenate([st[3] * st[2] for st in store])]
-            for j in range(3):
-                vals.append(np.concatenate([st[3] * inten[st[0]] * st[4][j] for st in store]))
+            vals = {"I": np.concatenate([st[3] * st[2] for st in store])}
+            for q in [k for k in store[0][4] if k != "shl"]:
+                vals[q] = np.concatenate([st[3] * inten[st[0]] * st[4][q] for st in store])
             cache.clear()
-            cache[key] = tuple(csr_matrix((v, (pts, rows)), shape=(n, m)) for v in vals)
+            cache[key] = {q: csr_matrix((v, (pts, rows)), shape=(n, m)) for q, v in vals.items()}
         return cache[key]
 
     def full_fd_column(self, var) -> np.ndarray:

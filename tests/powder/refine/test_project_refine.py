@@ -166,3 +166,48 @@ def test_nothing_to_refine_just_computes(tmp_path):
     rv = gpx.data["Covariance"]["data"]["Rvals"]
     assert rv["Nvars"] == 0 and gpx.get_VaryList() == [] and rv["Rwp"] < 1e-6
     assert gpx.get_Variable(":0:Scale") == (1000.0, None)
+
+
+_TOF_INSTPRM = """#GSAS-II instrument parameter file
+Type:PNT;Bank:2
+fltPath:63.183;2-theta:90.0
+difC:22600.2479192;difA:-0.900917699636;difB:2.62346571719;Zero:-8.51764244829
+alpha:0.132504624416;beta-0:0.111601941165;beta-1:0.00272732086125;beta-q:0.0
+sig-0:56.0319014702;sig-1:-167.421847539;sig-2:281.385521422;sig-q:-3.72970085651
+X:0.0;Y:0.0;Z:0.0;Azimuth:0.0
+"""
+
+
+def test_tof_chained_derivatives_and_recovery(tmp_path):
+    """TOF (POWGEN bank-2 values of notes §13.3): chained derivatives vs whole-pattern differences."""
+    inst = tmp_path / "tof.instprm"
+    inst.write_text(_TOF_INSTPRM)
+    gpx = G2sc.G2Project(newgpx=str(tmp_path / "tof.gpx"))
+    ph = gpx.add_phase(str(DATA / "NaCl.cif"), phasename="NaCl", fmthint="CIF")
+    h = gpx.add_simulated_powder_histogram("tof", str(inst), 14.0, 35.0, phases=[ph], Npoints=1200)
+    gpx.compute()
+    arr = h.data["data"][1]
+    arr[1] = np.array(arr[3], float)
+    arr[2] = 1.0 / np.maximum(arr[1], 1.0)
+    ph.set_refinements({"Cell": True, "Atoms": {"all": "U"}})
+    h.set_refinements({"Instrument Parameters": ["difC", "Zero", "alpha", "beta-0", "sig-1"],
+                       "Sample Parameters": ["Scale"], "Background": {"refine": True}})
+    ph.set_HAP_refinements({"Mustrain": {"type": "isotropic", "refine": True}})
+    obj = ProjectObjective(gpx)
+    J = obj.jacobian(obj.values())
+    c = obj.calcs[0]
+    for k, name in enumerate(obj.vary):
+        fd = c.full_fd_column(obj.vars[name]) * c.sw
+        # 2-norm: a grid point at a peak-window edge makes whole-pattern differences jump locally
+        assert np.linalg.norm(J[:, k] - fd) <= 5e-3 * np.linalg.norm(fd), name
+    # refine back from a perturbed cell and alpha
+    a0 = ph.data["General"]["Cell"][1]
+    h.clear_refinements({"Instrument Parameters": ["difC", "Zero", "beta-0", "sig-1"]})
+    ph.data["General"]["Cell"][1:4] = [a0 * 1.0005] * 3
+    al = h.data["Instrument Parameters"][0]["alpha"]
+    al0 = al[1]
+    al[1] = al0 * 1.3
+    gpx.set_Controls("cycles", 10)
+    gpx.do_refinements([{}])
+    assert ph.data["General"]["Cell"][1] == pytest.approx(a0, rel=1e-6)
+    assert al[1] == pytest.approx(al0, rel=1e-3)
