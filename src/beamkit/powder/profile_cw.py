@@ -125,8 +125,8 @@ def fcj_voigt(dx, tth, sig, gam, shl, derivs: bool = False):
     dx: x − 2θ_peak (degrees); tth: peak position 2θ (degrees); sig (centideg²); gam (centideg);
     shl: S/L + H/L (use max(SH/L, 0.002) as GSAS-II does; 0 gives the symmetric function).
     All broadcast together.  Returns P, or with ``derivs`` (P, dP/dpos [per degree], dP/dsig,
-    dP/dgam, dP/dshl).  dP/dpos is −dP/d(dx), the position derivative at fixed asymmetry
-    weights (as GSAS-II).
+    dP/dgam, dP/dshl).  dP/dpos is the full derivative wrt the peak position at fixed x (the
+    FCJ weights move with 2θ; GSAS-II keeps them fixed).
     """
     dx, tth, sig, gam, shl = np.broadcast_arrays(*[np.asarray(a, dtype=float)
                                                    for a in (dx, tth, sig, gam, shl)])
@@ -178,6 +178,7 @@ def fcj_voigt_peaks(dx, ipk, tth, sig, gam, shl, derivs: bool = False):
     nsel[asym] = _NTERMS[np.minimum(np.searchsorted(_NTERMS, np.ceil(K[asym])), len(_NTERMS) - 1)]
     mu = np.zeros(m)
     dmu = np.zeros(m)
+    dmu_t = np.zeros(m)
     groups = {}
     for n in np.unique(nsel[asym]):          # a few node-count groups, not reflections
         sel = np.nonzero(nsel == n)[0]
@@ -185,6 +186,7 @@ def fcj_voigt_peaks(dx, ipk, tth, sig, gam, shl, derivs: bool = False):
         mu[sel] = g["mu"]
         if derivs:
             dmu[sel] = g["dmu"]
+            dmu_t[sel] = g["dmu_t"]
         rowmap = np.full(m, -1, dtype=np.intp)
         rowmap[sel] = np.arange(sel.size)
         groups[int(n)] = (g, rowmap)
@@ -205,7 +207,7 @@ def fcj_voigt_peaks(dx, ipk, tth, sig, gam, shl, derivs: bool = False):
             continue
         Pt, dXt, dFt, det = pseudo_voigt(Xt, F[kt], eta[kt], True)
         P[it] = Pt
-        dP[0][it] = -100.0 * dXt
+        dP[0][it] = dXt * (dmu_t[kt] - 100.0)
         dP[1][it] = dFt * dFs[kt] + det * des[kt]
         dP[2][it] = dFt * dFg[kt] + det * deg[kt]
         dP[3][it] = dXt * dmu[kt]
@@ -230,7 +232,7 @@ def fcj_voigt_peaks(dx, ipk, tth, sig, gam, shl, derivs: bool = False):
             Pk, dXk, dFk, dek = pseudo_voigt(Xk, Fk, ek, True)
             Pc = (Wn * Pk).sum(axis=1)
             P[ic] = Pc
-            dP[0][ic] = -100.0 * (Wn * dXk).sum(axis=1)
+            dP[0][ic] = (g["dWn_t"][row] * Pk + Wn * dXk * (g["doff_t"][row] - 100.0)).sum(axis=1)
             dP[1][ic] = (Wn * (dFk * dFs[k, None] + dek * des[k, None])).sum(axis=1)
             dP[2][ic] = (Wn * (dFk * dFg[k, None] + dek * deg[k, None])).sum(axis=1)
             dP[3][ic] = (g["dWn"][row] * Pk + Wn * dXk * g["doff"][row]).sum(axis=1)
@@ -274,6 +276,17 @@ def _fcj_nodes(n, tth, shl, phimin, derivs):
     dWn = (dW - Wn * dD) / D
     doff = -100.0 * dphi
     out.update(dWn=dWn, doff=doff, dmu=(dWn * off + Wn * doff).sum(axis=1))
+    # the same for the peak position 2θ (the weights move with it)
+    st = np.sin(np.radians(tth))
+    dphimin_t = np.where(arg < 1.0, st * s / np.sqrt(np.maximum(1.0 - arg ** 2, 1e-300)), 0.0)
+    dphi_t = dphimin_t[:, None] * (1.0 - frac[None, :]) + frac[None, :]   # dφ_k/d2θ (deg/deg)
+    dc_t = -st[:, None] * (np.pi / 180.0)                                 # d cos2θ / d2θ (per degree)
+    dh_t = -(cphi ** 2) / (c ** 3 * h) * dc_t + dh_dphi * dphi_t
+    dacp_t = dacp * dphi_t
+    dW_t = w[None, :] * inner * (-dh_t * h * acp - (A - h) * (dh_t * acp + h * dacp_t)) / (h * acp) ** 2
+    dWn_t = (dW_t - Wn * dW_t.sum(axis=1, keepdims=True)) / D
+    doff_t = 100.0 * (1.0 - dphi_t)
+    out.update(dWn_t=dWn_t, doff_t=doff_t, dmu_t=(dWn_t * off + Wn * doff_t).sum(axis=1))
     return out
 
 

@@ -61,8 +61,13 @@ def test_profile_derivatives_match_finite_differences():
         hi[key] = a[key] + e
         return (pc.fcj_voigt(**hi) - pc.fcj_voigt(**lo)) / (2 * e)
 
-    for got, key, e, tol in [(-dpos, "dx", 1e-6, 1e-6), (dsig, "sig", 1e-5, 1e-6),
-                             (dgam, "gam", 1e-5, 1e-6), (dshl, "shl", 1e-7, 1e-4)]:
+    # the position moves both the offset (dx = x − pos) and the FCJ weights (tth = pos)
+    e = 1e-6
+    pos_hi = dict(a, dx=a["dx"] - e, tth=a["tth"] + e)
+    pos_lo = dict(a, dx=a["dx"] + e, tth=a["tth"] - e)
+    ref = (pc.fcj_voigt(**pos_hi) - pc.fcj_voigt(**pos_lo)) / (2 * e)
+    assert np.max(np.abs(dpos - ref)) <= 1e-5 * np.max(np.abs(ref))
+    for got, key, e, tol in [(dsig, "sig", 1e-5, 1e-6), (dgam, "gam", 1e-5, 1e-6), (dshl, "shl", 1e-7, 1e-4)]:
         ref = num(key, e)
         assert np.max(np.abs(got - ref)) <= tol * np.max(np.abs(ref)), key
 
