@@ -63,3 +63,31 @@ def test_autobkg_fixed_points_match_gsas2(tmp_path):
     assert np.allclose(fp[:, 0], ref[:, 0], atol=1e-9)
     assert np.allclose(fp[:, 1], ref[:, 1], rtol=0.02)
     assert np.allclose(fp[:, 1], ref[:, 1], rtol=1e-6)      # in fact the same to rounding
+
+
+def test_autobkg_recipe_matches_gsas2(tmp_path):
+    """The documentation's auto-background recipe on file 00000 (notes §13.8 table)."""
+    import beamkit.powder as G2sc
+    xye = shared_file("gsas2-data", "AutoBkg", "data", "test_RampDown-00000.xye")
+    prm = shared_file("gsas2-data", "AutoBkg", "data", "testData.instprm")
+    gpx = G2sc.G2Project(newgpx=str(tmp_path / "autobkg.gpx"))
+    hist = gpx.add_powder_histogram(str(xye), str(prm))
+    hist.calc_autobkg(logLam=3.5)
+    hist.set_refinements({"Background": {"no. coeffs": 3, "refine": True}})
+    for pk in [2.4, 3.1, 4.75]:
+        hist.add_back_peak(pk, 1000, 1000, 0, [False, True, False, False])
+    hist.fit_fixed_points()
+    for i in [0, 1, 2]:
+        hist.ref_back_peak(i, [False, True, True, False])
+    hist.fit_fixed_points()
+    hist.ref_back_peak(2, [True, True, True, False])
+    hist.fit_fixed_points()
+    hist.set_refinements({"Background": {"no. coeffs": 6, "refine": True}})
+    hist.fit_fixed_points()
+    cheb = hist.data["Background"][0][3:]
+    ref = [1835.8714, 427.701, 1450.4838, -515.5637, -961.0705, 314.1161]
+    assert np.allclose(cheb, ref, rtol=0.05, atol=10)
+    pk = [(p[0], p[2], p[4]) for p in hist.data["Background"][1]["peaksList"]]
+    refpk = [(2.4, 745200.65, 922.08), (3.1, 924379.86, 2803.65), (4.4701, 619751.84, 3143.49)]
+    for (p, i, s), (rp, ri, rs) in zip(pk, refpk):
+        assert p == pytest.approx(rp, abs=0.01) and i == pytest.approx(ri, rel=0.03) and s == pytest.approx(rs, rel=0.03)
