@@ -146,3 +146,26 @@ def test_site_symmetry_symbols(sg, xyz, mult, sym):
     m, s = cr.site_symmetry(xyz, sg)
     np.testing.assert_array_equal(m, mult)
     assert s == sym
+
+
+def test_reflections_match_gsas_7konly_lists(tmp_path):
+    """hkl choice, multiplicity and d of GSAS-II's stored lists for Fddd (CuCr2O4) and C2/c (CuO)."""
+    import shutil
+    io_gpx = pytest.importorskip("beamkit.powder.io_gpx")
+    src = shared_file("gsas2-data", "reference", "gpx", "7Konly.gpx")
+    gpx = tmp_path / "7Konly.gpx"
+    shutil.copy(src, gpx)                      # read a private copy; ../shared stays untouched
+    d = io_gpx.read_gpx(str(gpx))
+    hist = next(v for k, v in d.items() if k.startswith("PWDR"))
+    for ph, cif in (("CuCr2O4", "CuCr2O4.cif"), ("CuO", "CuO.cif")):
+        R = np.asarray(hist["Reflection Lists"][ph]["RefList"], dtype=float)
+        p = cr.read_cif(shared_file("gsas2-data", "SeqRefine", "data", cif))
+        cell = d["Phases"][ph]["General"]["Cell"][1:7]
+        r = cr.generate_reflections(cr.cell_to_A(cell), p.spacegroup, R[:, 4].min() * (1 - 1e-9),
+                                    R[:, 4].max() * (1 + 1e-9))
+        ours = {tuple(h): i for i, h in enumerate(r["hkl"])}
+        theirs = [tuple(int(v) for v in row[:3]) for row in R]
+        assert len(ours) == len(theirs) and set(ours) == set(theirs), ph
+        idx = np.array([ours[t] for t in theirs])
+        np.testing.assert_array_equal(r["mult"][idx], R[:, 3].astype(int))
+        np.testing.assert_allclose(r["d"][idx], R[:, 4], rtol=1e-12)
