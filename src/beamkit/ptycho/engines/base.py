@@ -71,12 +71,14 @@ class EngineState:
         self.K = blk.pods.K
         self.n = blk.n
         self.ex = None
+        self.csum = None          # CornerSum of the view layout (DM/RAAR), rebuilt when views move
         self.err = np.zeros((blk.n, 3))
 
     def refresh_views(self, be):
         self.flat = be.xp.asarray(self.blk.views.flat)
         self.corners = np.asarray(self.blk.views.corners)
         self.A = self.blk.views.scatter_matrix() if be.name == "numpy" else None
+        self.csum = None
 
     def obj_views(self):
         return gather(self.O, self.flat, self.corners)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["xp_of", "gather", "scatter_add", "pods_probe", "pods_object", "exit_waves", "reduce_modes",
+__all__ = ["xp_of", "gather", "scatter_add", "CornerSum", "pods_probe", "pods_object", "exit_waves", "reduce_modes",
            "fourier_projection", "bin_frames", "unbin_frames", "support_mask"]
 
 
@@ -58,6 +58,32 @@ def scatter_add(values, flat, shape, mat=None):
         else:
             out[m] = xp.bincount(f, weights=w, minlength=size)
     return out.reshape((Mo,) + tuple(shape[-2:]))
+
+
+class CornerSum:
+    """Σ over views of one shared frame placed at each view's corner, by FFT convolution.
+
+    For a probe shared by all views, the overlap sum of |P|² equals the corner-count image
+    convolved with |P|²: two real FFTs of the object size instead of a scatter of n frames.
+    Built once per view layout (numpy only); ``__call__(a)`` maps (M, Ny, Nx) -> (M, Ly, Lx).
+    """
+
+    def __init__(self, corners, frame_shape, obj_shape):
+        from scipy import fft as sfft
+        self.Ly, self.Lx = int(obj_shape[-2]), int(obj_shape[-1])
+        self.s = (sfft.next_fast_len(self.Ly, real=True), sfft.next_fast_len(self.Lx, real=True))
+        cnt = np.zeros(self.s, np.float64)
+        c = np.asarray(corners, int)
+        np.add.at(cnt, (c[:, 0], c[:, 1]), 1.0)          # once per layout, not per iteration
+        self.C = sfft.rfft2(cnt)
+        self.frame_shape = tuple(frame_shape)
+
+    def __call__(self, a):
+        from scipy import fft as sfft
+        A = sfft.rfft2(np.asarray(a, np.float64), s=self.s, workers=-1)
+        A *= self.C
+        out = sfft.irfft2(A, s=self.s, workers=-1, overwrite_x=True)[..., :self.Ly, :self.Lx]
+        return np.maximum(out, 0.0, out=out).astype(np.float32)
 
 
 def pods_probe(P, pidx, pm):

@@ -9,6 +9,8 @@ wavefield_precond, poly_line_coeffs ('quadratic' or 'all'). The error triple is
 """
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 from ...errors import ParameterError
@@ -22,6 +24,12 @@ ML_DEFAULTS = dict(ML_type="gaussian", floating_intensities=False, intensity_ren
                    reg_del2_amplitude=0.01, smooth_gradient=0.0, smooth_gradient_decay=0.0, scale_precond=False,
                    scale_probe_object=1.0, poly_line_coeffs="quadratic", wavefield_precond=False,
                    wavefield_delta_object=0.1, wavefield_delta_probe=0.1, probe_update_start=2, position_refinement=False)
+
+
+@functools.lru_cache(maxsize=8)
+def _gauss_kernel_ft(sigma, my, mx, radius):
+    """2-D filter in Fourier space (my × mx, float32); cached, as σ repeats within an iteration."""
+    return (_gauss_ft(sigma, my, radius)[:, None] * _gauss_ft(sigma, mx, radius)[None, :]).astype(np.float32)
 
 
 def _gauss_ft(sigma, n, radius):
@@ -48,7 +56,7 @@ def _smooth(a, sigma, xp):
     pad = [(0, 0)] * (a.ndim - 2) + [(r, r), (r, r)]
     b = xp.pad(a, pad, mode="symmetric")
     my, mx = sfft.next_fast_len(ny + 2 * r), sfft.next_fast_len(nx + 2 * r)
-    g = xp.asarray((_gauss_ft(sigma, my, r)[:, None] * _gauss_ft(sigma, mx, r)[None, :]).astype(np.float32))
+    g = xp.asarray(_gauss_kernel_ft(float(sigma), my, mx, r))
     if xp is np:
         B = sfft.fft2(b, s=(my, mx), workers=-1)
         B *= g
@@ -276,6 +284,7 @@ class ML(BaseEngine):
         xp = self.xp
         full = self.ml_type == "gaussian"        # quartic terms are cheap for the Gaussian model
         B = np.zeros(5 if full else 3, np.longdouble)
+        fast = self.ml_type == "gaussian" and self.xp is np
         for i, st in enumerate(self.states):
             hO, hP = self.hO[i], self.hP[i]
             r = st.blk.resample
@@ -290,6 +299,8 @@ class ML(BaseEngine):
                 b = st.blk.prop.fw(hPp * hOv, 1)
                 I, w = st.I[s:e], st.w[s:e]
                 c = st.fi[s:e][:, None, None] if self.p["floating_intensities"] else 1.0
+                if fast:
+                    return self._gauss_coeffs(f[:, 0], a[:, 0], b[:, 0], I, w, c)
                 out = np.zeros(5, np.longdouble)
                 if self.ml_type == "euclid":
                     af = xp.maximum(xp.abs(f), 1e-30)
@@ -328,6 +339,7 @@ class ML(BaseEngine):
                     out[3] = float((2 * w * (A0 * A3 + A1 * A2)).sum())
                     out[4] = float((w * (A2 ** 2 + 2 * A1 * A3 + 2 * A0 * A4)).sum())
                 return out
+            fast = fast and st.K == 1 and r == 1
             for o in st.runner.map(part):
                 B[:len(B)] += o[:len(B)]
             if self.reg_amp:
@@ -339,6 +351,44 @@ class ML(BaseEngine):
                 B[1] += 2 * self.reg_amp * 2 * (_cdot(dxO, dxh, xp) + _cdot(dyO, dyh, xp))
                 B[2] += 2 * self.reg_amp * (_cnorm2(dxh, xp) + _cnorm2(dyh, xp))
         return [float(b) for b in B]
+
+    @staticmethod
+    def _gauss_coeffs(f, a, b, I, w, c):
+        """Quartic coefficients of Σ w·(c·|f + t·a + t²·b|² − I)² for one pod per view and no
+        binning: the A terms in single precision, their products and sums in float64."""
+        def S(x):
+            return float(np.add.reduce(x, axis=None, dtype=np.float64))
+        fr, fi, ar, ai, br, bi = f.real, f.imag, a.real, a.imag, b.real, b.imag
+        A0 = fr * fr
+        A0 += fi * fi
+        A0 *= c
+        A0 -= I
+        A1 = fr * ar
+        A1 += fi * ai
+        A1 *= 2 * c
+        A2 = fr * br
+        A2 += fi * bi
+        A2 *= 2
+        A2 += ar * ar
+        A2 += ai * ai
+        A2 *= c
+        A3 = ar * br
+        A3 += ai * bi
+        A3 *= 2 * c
+        A4 = br * br
+        A4 += bi * bi
+        A4 *= c
+        # float64 from here: the products of three terms overflow single precision early on
+        w, A0, A1, A2, A3, A4 = (x.astype(np.float64) for x in (w, A0, A1, A2, A3, A4))
+        wA0 = w * A0
+        wA1 = w * A1
+        out = np.zeros(5, np.longdouble)
+        out[0] = S(wA0 * A0)
+        out[1] = 2 * S(wA0 * A1)
+        out[2] = S(wA1 * A1) + 2 * S(wA0 * A2)
+        out[3] = 2 * (S(wA0 * A3) + S(wA1 * A2))
+        out[4] = S(w * A2 * A2) + 2 * S(wA1 * A3) + 2 * S(wA0 * A4)
+        return out
 
     def engine_finalize(self):
         if self.p["floating_intensities"] and self.ptycho is not None:

@@ -11,7 +11,7 @@ from scipy import ndimage
 
 from .base import BaseEngine
 from .chunks import ChunkRunner
-from .kernels import exit_waves, fourier_projection, gather, pods_object, pods_probe, reduce_modes, scatter_add
+from .kernels import CornerSum, exit_waves, fourier_projection, gather, pods_object, pods_probe, reduce_modes, scatter_add
 
 __all__ = ["DM", "RAAR", "ProjectionEngine"]
 
@@ -100,7 +100,9 @@ class ProjectionEngine(BaseEngine):
             st.runner.map(part)
             N = scatter_add(num, st.flat, st.O.shape, st.A)
             p2 = reduce_modes(Pp.real ** 2 + Pp.imag ** 2, st.om, Mo)
-            D = scatter_add(xp.broadcast_to(p2, (st.n,) + p2.shape[1:]), st.flat, st.O.shape, st.A)
+            if getattr(st, "csum", None) is None:
+                st.csum = CornerSum(st.corners, st.P.shape[-2:], st.O.shape)
+            D = st.csum(p2[0])                       # Σ_views |P|² by FFT convolution
         else:
             psi = st.psi
             num = reduce_modes(Pp.conj() * psi, st.om, Mo)
