@@ -83,8 +83,12 @@ def _from_gemmi(sg: "gemmi.SpaceGroup", ops: "gemmi.GroupOps | None" = None) -> 
 
 
 def space_group(symbol) -> SpaceGroup:
-    """Space group from an H-M symbol ('P n m a', 'Pnma', 'F d -3 m :2'), a Hall symbol, a number,
-    or a list of operator triplets ('x,y,z', '-x,1/2+y,-z', ...)."""
+    """Space group from an H-M symbol ('P n m a', 'Pnma', 'F d -3 m'), a Hall symbol, a number,
+    or a list of operator triplets ('x,y,z', '-x,1/2+y,-z', ...).
+
+    As in GSAS-II, a symbol without a qualifier means origin choice 2 (the centrosymmetric
+    origin) where the group has two; write 'F d -3 m :1' for the other.
+    """
     if isinstance(symbol, SpaceGroup):
         return symbol
     if isinstance(symbol, (list, tuple)):
@@ -102,11 +106,20 @@ def space_group(symbol) -> SpaceGroup:
     try:
         if isinstance(symbol, (int, np.integer)):
             sg = gemmi.find_spacegroup_by_number(int(symbol))
+            if sg is not None and sg.ext == "1":
+                sg = gemmi.find_spacegroup_by_name(sg.hm + ":2") or sg
         else:
             text = str(symbol).strip()
-            sg = gemmi.find_spacegroup_by_name(text)
+            if ":" not in text:       # GSAS-II uses origin choice 2 where there are two
+                sg = gemmi.find_spacegroup_by_name(text + ":2")
+                if sg is not None and sg.ext != "2":
+                    sg = None
+            if sg is None:
+                sg = gemmi.find_spacegroup_by_name(text)
             if sg is None and " " not in text:
                 sg = gemmi.find_spacegroup_by_name(" ".join(text))
+                if sg is not None and sg.ext == "1":
+                    sg = gemmi.find_spacegroup_by_name(" ".join(text) + ":2") or sg
             if sg is None:
                 try:
                     sg = gemmi.find_spacegroup_by_ops(gemmi.symops_from_hall(text))

@@ -136,3 +136,50 @@ def test_lorentz_polarization():
                                rel=1e-6)
     assert co.lorentz_tof(2.0, 90.0) == pytest.approx(np.sqrt(0.5) * 16)
     assert co.debye_scherrer_geometry(None, False) and not co.debye_scherrer_geometry(None, True)
+
+
+def test_gsas_7konly_positions_widths_and_fc2(tmp_path):
+    """GSAS-II's stored reflection lists of 7Konly.gpx (λ 0.413263 Å, DisplaceX, uniaxial mustrain
+    along [010] for CuCr2O4, isotropic for CuO): 2θ, sig, gam exactly; X-ray Fc² with f′/f″."""
+    import shutil
+    from beamkit.powder import scattering as sc
+    from beamkit.powder import structure_factor as sf
+    from conftest import shared_file
+    io_gpx = pytest.importorskip("beamkit.powder.io_gpx")
+    gpx = tmp_path / "7Konly.gpx"
+    shutil.copy(shared_file("gsas2-data", "reference", "gpx", "7Konly.gpx"), gpx)
+    d = io_gpx.read_gpx(str(gpx))
+    hn = next(k for k in d if k.startswith("PWDR"))
+    h = d[hn]
+    ip = {k: v[1] for k, v in h["Instrument Parameters"][0].items()}
+    sp = h["Sample Parameters"]
+    lam = ip["Lam"]
+    for ph in ("CuCr2O4", "CuO"):
+        P = d["Phases"][ph]
+        G, hap = P["General"], P["Histograms"][hn]
+        R = np.asarray(h["Reflection Lists"][ph]["RefList"], dtype=float)
+        A = cr.cell_to_A(G["Cell"][1:7])
+        hkl = R[:, :3].astype(int)
+        dd = cr.d_spacing(hkl, A)
+        pos = co.cw_position(dd, lam, ip["Zero"], displace_x=sp["DisplaceX"][0], displace_y=sp["DisplaceY"][0],
+                             radius=sp["Gonio. radius"])
+        np.testing.assert_allclose(pos, R[:, 5], atol=1e-10)
+        t = np.tan(np.radians(pos / 2))
+        S, M = hap["Size"], hap["Mustrain"]
+        Ks, Km = br.cw_factors(pos, lam)
+        ssig, sgam = br.sample_sig_gam(hkl, A, Ks, Km,
+                                       {"type": S[0], "i": S[1][0], "a": S[1][1], "mx": S[1][2], "axis": S[3]},
+                                       {"type": M[0], "i": M[1][0], "a": M[1][1], "mx": M[1][2], "axis": M[3]},
+                                       G["SGData"]["SGLaue"])
+        sig = np.maximum(ip["U"] * t * t + ip["V"] * t + ip["W"], 0.001) + ssig
+        gam = np.maximum(ip["X"] / np.cos(np.radians(pos / 2)) + ip["Y"] * t + ip["Z"] + sgam, 0.001)
+        np.testing.assert_allclose(sig, R[:, 6], rtol=1e-12)
+        np.testing.assert_allclose(gam, R[:, 7], rtol=1e-12)
+        if ph == "CuCr2O4":                   # neutral atoms (CuO uses Cu+2/O-2 ionic factors)
+            at = P["Atoms"]
+            sg = cr.space_group(G["SGData"]["SpGrp"])        # GSAS-II: origin choice 2
+            f, fp, fpp = sc.scattering_factors([a[1] for a in at], dd, "xray", lam)
+            out = sf.structure_factors(hkl, A, sg, [a[3:6] for a in at], [a[6] for a in at],
+                                       [a[8] for a in at], [a[10] for a in at], f, fp, fpp)
+            # f′, f″ from gemmi's Cromer–Liberman instead of GSAS-II's tables: 1e-3
+            np.testing.assert_allclose(out["Fc2"], R[:, 9], rtol=1e-3)
