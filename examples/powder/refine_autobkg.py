@@ -28,7 +28,7 @@ PathWrap = lambda fil: os.path.join(workdir, fil)  # noqa: E731 - as in the docu
 gpx = G2sc.G2Project(newgpx=PathWrap('autobkg.gpx'))
 for i in sorted(glob.glob(PathWrap('test_RampDown-*.xye'))):
     hist = gpx.add_powder_histogram(i, PathWrap('testData.instprm'))
-for hist in gpx.histograms('PWDR') or gpx.histograms():
+for hist in gpx.histograms('PWDR'):
     hist.calc_autobkg(logLam=3.5)
     print(hist.name, 'fixed points:', len(hist.data['Background'][1]['FixedPoints']))
     if not full:

@@ -383,7 +383,8 @@ def compute_histogram(project, hist) -> dict:
         sfo = np.sqrt(np.maximum(fo, 0))
         info[key + "Rf"] = float(100 * np.sum(np.abs(sfo - np.sqrt(np.maximum(fc, 0)))) / np.sum(sfo)) \
             if np.sum(sfo) > 0 else 0.0
-        info[key + "sumInt"] = float(np.sum(res["ycalc"] - res["ybkg"]))
+        # this phase's own calculated intensity inside the limits (Kα1 and Kα2 peaks)
+        info[key + "sumInt"] = float(sum(np.sum(v) for _, _, v in res["pairs"].get(pname, [])))
     return {"ycalc": res["ycalc"], "ybkg": res["ybkg"], "reflists": res["reflists"], "residuals": r,
             "x": res["x"]}
 

@@ -1,4 +1,5 @@
-"""``beamkit demo`` for the powder face: a project from the shipped NaCl CIF, a simulated pattern, its plot."""
+"""``beamkit demo`` for the powder face: a project from the shipped NaCl CIF, a simulated pattern, its plot,
+then a refinement of a perturbed model back to that pattern (with a plot of the fit)."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -7,7 +8,7 @@ DATA = Path(__file__).with_name("data")
 
 
 def run(outdir) -> dict:
-    """Build a project, simulate a Cu Kα pattern of NaCl (10–120°), save it, export and plot; returns a summary."""
+    """Simulate a Cu Kα pattern of NaCl (10–120°), export and plot it, then refine (returns a summary)."""
     from . import G2Project
     out = Path(outdir)
     out.mkdir(parents=True, exist_ok=True)
@@ -22,7 +23,9 @@ def run(outdir) -> dict:
     refl = hist.Export(str(out / "NaCl_refl"), ".csv", "refl")
     png = hist.plot(str(out / "NaCl_sim.png"))
     rl = hist.reflections()["NaCl"]["RefList"]
-    return {"project": gpx.filename, "png": png, "csv": csv, "reflections_csv": refl,
+    from .refine_api import run_refinement_demo
+    refined = run_refinement_demo(out)
+    return {"refinement": refined, "project": gpx.filename, "png": png, "csv": csv, "reflections_csv": refl,
             "n_points": int(hist.getdata("x").size), "n_reflections": int(len(rl)),
             "strongest_2theta": float(hist.getdata("x")[hist.getdata("ycalc").argmax()]),
             "cell_a": phase.get_cell()["length_a"]}

@@ -118,8 +118,11 @@ def default_sample_parameters(geometry: str = "Debye-Scherrer", scale: float = 1
     }
 
 
-def default_background(kind: str = "chebyschev-1", n: int = 3, refine: bool = True) -> list:
-    """GSAS-II 'Background' entry: [[type, refine, n, c0…], {Debye terms, peaks, fixed points}]."""
+def default_background(kind: str = "chebyschev-1", n: int = 3, refine: bool = False) -> list:
+    """GSAS-II 'Background' entry: [[type, refine, n, c0…], {Debye terms, peaks, fixed points}].
+
+    As in GSAS-II, a new histogram's background is not refined until asked.
+    """
     coeffs = [0.0] * int(n)
     if n:
         coeffs[0] = 1.0

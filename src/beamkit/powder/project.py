@@ -103,10 +103,14 @@ class _ProjectBase:
 
     # --- lookup -------------------------------------------------------------
     def histograms(self, typ=None) -> list:
-        """All powder histograms (``typ`` e.g. 'PXC' filters by instrument type)."""
+        """All powder histograms; ``typ`` filters as GSAS-II does, by tree-name prefix ('PWDR', 'HKLF').
+
+        As an extension, an instrument type such as 'PXC' or 'PNT' also selects by ``histType``.
+        """
         hs = [G2PwdrData(self.data[n], self, n) for n in self._hist_names()]
         if typ:
-            hs = [h for h in hs if h.histType == typ]
+            t = str(typ)
+            hs = [h for h in hs if h.name.startswith(t) or h.histType == t]
         return hs
 
     def histogram(self, histname):

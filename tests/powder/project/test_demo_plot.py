@@ -13,6 +13,9 @@ def test_demo_runs_and_writes_png(tmp_path):
     res = demo.run(tmp_path)
     png = tmp_path / "NaCl_sim.png"
     assert png.exists() and png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    ref = res["refinement"]                     # the refinement demo runs too, with a plot of the fit
+    assert (tmp_path / "NaCl_refined.png").read_bytes()[:4] == b"\x89PNG"
+    assert ref["Rwp_final"] < 0.1 * ref["Rwp_start"] and abs(ref["cell_a"] - 5.6402) < 1e-3
     assert res["n_reflections"] > 10 and abs(res["strongest_2theta"] - 31.7) < 0.1   # NaCl 200 with Cu Kα1
     g = G2sc.G2Project(res["project"])
     h = g.histogram(0)

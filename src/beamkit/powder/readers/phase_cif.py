@@ -61,16 +61,33 @@ def site_symmetry(xyz, sg, tol: float = 1e-3):
     return mult, labels
 
 
+def _has_uiso_column(path) -> bool:
+    """True when the CIF's atom loop gives U_iso or B_iso (else GSAS-II's default 0.01 Å² is used)."""
+    import gemmi
+    try:
+        doc = gemmi.cif.read(str(path))
+    except Exception:          # read_cif has already reported malformed files
+        return True
+    for b in doc:
+        for tag in ("_atom_site_U_iso_or_equiv", "_atom_site_B_iso_or_equiv"):
+            vals = list(b.find_values(tag))
+            if vals and any(v not in ("?", ".") for v in vals):
+                return True
+    return False
+
+
 def read_phase_cif(path, phasename=None) -> dict:
     """Read a phase from a CIF (via :func:`beamkit.powder.crystal.read_cif`) -> GSAS-II phase dict."""
     from ..crystal import read_cif
     ph = read_cif(path)
     sg = ph.spacegroup.gemmi_sg
     _, labels = site_symmetry(ph.xyz, sg)
+    has_u = _has_uiso_column(path)
     atoms = []
     for i, lab in enumerate(ph.labels):
         uij = list(ph.uaniso[i]) if ph.adp[i] == "A" else None
-        uiso = float(ph.uiso[i]) if ph.uiso[i] > 0 else 0.01
+        # GSAS-II keeps the file's Uiso as given (0 or negative included); 0.01 only if absent
+        uiso = float(ph.uiso[i]) if has_u and np.isfinite(ph.uiso[i]) else 0.01
         atoms.append(model.atom_row(lab, gsas_atom_type(ph.types[i]), *ph.xyz[i], frac=float(ph.occ[i]),
                                     site=labels[i], mult=int(ph.mult[i]), uiso=uiso, uij=uij))
     sgd = model.sgdata_from_symbol(sg.xhm())   # the CIF's exact setting (kept in 'SGGemmi')
