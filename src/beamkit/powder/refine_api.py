@@ -25,6 +25,11 @@ def _controls(proj) -> dict:
     return proj.data["Controls"]["data"]
 
 
+def _control_names() -> list:
+    from . import params as PP
+    return list(PP.SCRIPT_NAMES) + ["parmMin", "parmMax"] + list(PP.TREE["Controls"].children)
+
+
 # =====================================================================  project
 class ProjectRefineMixin:
     """Refinement methods of a G2Project (refine, do_refinements, variables, constraints, controls)."""
@@ -204,48 +209,51 @@ class ProjectRefineMixin:
 
     # --- controls --------------------------------------------------------------
     def get_Controls(self, control, variable=None):
-        """'cycles', 'sequential', 'seqCopy', 'Reverse Seq', 'parmMin'/'parmMax' or 'parmFrozen' values."""
+        """A refinement control: 'cycles', 'sequential', 'seqCopy', 'Reverse Seq', 'parmMin'/'parmMax'
+        (``variable`` picks one), 'parmFrozen', or any key of :data:`beamkit.powder.params.TREE`'s
+        Controls under GSAS-II's own name ('max cyc', 'min dM/M', 'shift factor', 'SVDtol', …)."""
+        from . import params as PP
         c = _controls(self)
-        if control == "cycles":
-            return c.get("max cyc", 3)
-        if control == "sequential":
-            return c.get("Seq Data", [])
-        if control == "seqCopy":
-            return c.get("Copy2Next", False)
-        if control == "Reverse Seq":
-            return c.get("Reverse Seq", False)
         if control in ("parmMin", "parmMax"):
             d = c.get(control + "Dict", {})
             return d.get(variable) if variable else d
-        if control == "parmFrozen":
-            return c.get("parmFrozen", {})
+        key = PP.SCRIPT_NAMES.get(control, control)
+        if key in PP.TREE["Controls"].children:
+            return c.get(key, PP.control_default(key))
         raise ParameterError("control", "'cycles', 'sequential', 'seqCopy', 'Reverse Seq', 'parmMin', "
-                             "'parmMax' or 'parmFrozen'" + R._dym(control, ["cycles", "sequential", "seqCopy"]),
-                             control)
+                             "'parmMax' or a Controls key" + R._dym(control, _control_names()), control)
 
     def set_Controls(self, control, value, variable=None):
-        """Set 'cycles', 'sequential' (histograms), 'seqCopy', 'Reverse Seq', 'parmMin'/'parmMax',
-        or 'seq scheduler' (a Dask address/Client: independent sequential fits run there)."""
+        """Set 'cycles', 'sequential' (histograms), 'seqCopy', 'Reverse Seq', 'parmMin'/'parmMax'
+        (with ``variable``), 'seq scheduler' (a Dask address/Client for independent sequential fits),
+        or any Controls key by GSAS-II's name ('max cyc', 'min dM/M', 'shift factor', 'SVDtol',
+        'deriv type', …).  Values are checked on :data:`beamkit.powder.params.TREE`; a bad one raises
+        ParameterError naming the control and its allowed range or choices."""
+        from . import params as PP
         c = _controls(self)
-        if control == "cycles":
-            if not isinstance(value, (int, np.integer)) or value < 0:
-                raise ParameterError("cycles", "an integer >= 0", value)
-            c["max cyc"] = int(value)
-        elif control == "sequential":
-            c["Seq Data"] = [self._need_hist(h).name for h in value]
-        elif control == "seqCopy":
-            c["Copy2Next"] = bool(value)
-        elif control == "Reverse Seq":
-            c["Reverse Seq"] = bool(value)
-        elif control in ("seq scheduler", "scheduler"):
-            c["seq scheduler"] = value      # Dask scheduler address or Client for independent fits
-        elif control in ("parmMin", "parmMax"):
+        if control in ("parmMin", "parmMax"):
             if variable is None:
                 raise ParameterError(control, "a variable name", None)
+            from .variables import split_name
+            split_name(str(variable))
+            if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)) \
+                    or not np.isfinite(value):
+                raise ParameterError(control, "a finite number", value)
             c.setdefault(control + "Dict", {})[str(variable)] = float(value)
-        else:
-            raise ParameterError("control", "'cycles', 'sequential', 'seqCopy', 'Reverse Seq', 'parmMin' or "
-                                 "'parmMax'" + R._dym(control, ["cycles", "sequential", "seqCopy"]), control)
+            return
+        key = PP.SCRIPT_NAMES.get(control, control)
+        if key not in PP.TREE["Controls"].children or key in ("parmMinDict", "parmMaxDict", "parmFrozen"):
+            raise ParameterError("control", "'cycles', 'sequential', 'seqCopy', 'Reverse Seq', 'parmMin', "
+                                 "'parmMax' or a Controls key" + R._dym(control, _control_names()), control)
+        if key == "Seq Data":
+            value = [self._need_hist(h).name for h in value]
+        elif key == "seq scheduler" and value is not None and not isinstance(value, str):
+            c[key] = value              # a dask.distributed Client object
+            return
+        if isinstance(value, np.generic):
+            value = value.item()
+        PP.check_control(key, value)
+        c[key] = value
 
     # --- constraints -----------------------------------------------------------
     def _add_constr(self, kind, items, total=None, vary=None):
