@@ -1,9 +1,13 @@
 """Read GSAS-II .gpx projects through a restricted unpickler.
 
-A .gpx is a series of protocol-1 pickles, one per tree item.  Only numpy
-arrays (plain and masked), numpy scalars/dtypes, plain containers and
-GSAS-II's ``G2VarObj`` (mapped to :class:`G2VarObj` here) may appear; any
-other global raises a FormatError naming it, and nothing is executed.
+A .gpx is a series of protocol-1 pickles, one per tree item.  Only the globals in
+:data:`ALLOWED` may appear: numpy's array reconstruction (``ndarray`` and ``MaskedArray``
+only, no other subclass), numpy scalars and dtypes, ``_codecs.encode`` for latin-1/utf-8
+text, ``copyreg._reconstructor`` for ``G2VarObj`` only, and GSAS-II's ``G2VarObj``
+(mapped to the inert :class:`G2VarObj` here).  Lists, dicts, tuples, strings and numbers
+need no global.  Any other global (``os.system``, ``builtins.eval``, ``collections.*`` …)
+raises a FormatError naming it and the record's byte offset; the check happens in
+``find_class``, before anything in the record can be called, so nothing is executed.
 """
 from __future__ import annotations
 

@@ -137,10 +137,13 @@ def save_project(data: dict, filename) -> str:
 
 
 def load_project(filename) -> dict:
-    """Read a project file written by :func:`save_project`.
+    """Read a project file -> project dict: our HDF5 file (:func:`save_project`) or a GSAS-II ``.gpx``.
 
-    A GSAS-II ``.gpx`` (a pickle stream) is refused with a FormatError: such
-    files are never unpickled here.
+    A GSAS-II ``.gpx`` (a stream of pickles) is read by :func:`beamkit.powder.io_gpx.read_gpx`
+    through a restricted unpickler: only numpy array/scalar/dtype reconstruction, masked
+    arrays, plain containers and GSAS-II's ``G2VarObj`` are admitted; any other global (a
+    function such as ``os.system`` or ``builtins.eval``, or another class) raises a FormatError
+    naming it and the byte offset, before anything is called.  Saving always writes HDF5.
     """
     import h5py
     p = Path(filename)
