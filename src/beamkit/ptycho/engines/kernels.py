@@ -141,8 +141,8 @@ def _abs2_sum(F, r):
     """Σ_modes |F|² binned by r: (n, K, ...) -> (n, ...)."""
     xp = xp_of(F)
     if F.shape[1] == 1:
-        a = xp.abs(F[:, 0])
-        a *= a
+        a = F[:, 0].real ** 2
+        a += F[:, 0].imag ** 2
     else:
         a = (F.real ** 2 + F.imag ** 2).sum(axis=1)
     return bin_frames(a, r)
@@ -171,7 +171,9 @@ def fourier_projection(F_po, F_psi, fmag, mask, a, b, c, pbound, r=1, I=None, wa
             f += F_psi * (1 - c)
     K1 = f.shape[1] == 1 and r == 1
     if K1:
-        af = xp.abs(f[:, 0])
+        af = f[:, 0].real ** 2          # |f| as sqrt(re² + im²): much cheaper than abs() (hypot)
+        af += f[:, 0].imag ** 2
+        xp.sqrt(af, out=af)
     else:
         af = xp.sqrt(_abs2_sum(f, r))
     fdev = af - fmag
@@ -204,19 +206,21 @@ def fourier_projection(F_po, F_psi, fmag, mask, a, b, c, pbound, r=1, I=None, wa
     if not full_mask:
         fm = fm * mask + (1 - mask)
     fm = unbin_frames(fm.astype(f.real.dtype, copy=False), r)[:, None]
-    dF = f * fm
+    dF = xp.multiply(f, fm, out=f) if f is not F_po else f * fm
     if b != 1:
         dF *= b
-    if a != 0:
+    if a == -1:
+        dF -= F_po
+    elif a != 0:
         dF += F_po * a
     if a + b != 0:
         dF -= F_psi * (a + b)
     if not bool(apply.all()):
-        alt = (F_po - F_psi) * (a + b * c)
-        dF = xp.where(apply[:, None, None, None], dF, alt)
+        skip = xp.nonzero(~apply)[0]                 # views within the power bound
+        dF[skip] = (F_po[skip] - F_psi[skip]) * (a + b * c)
     if dF.shape[1] == 1:
-        e = xp.abs(dF[:, 0])
-        e *= e
+        e = dF[:, 0].real ** 2
+        e += dF[:, 0].imag ** 2
         err_exit = e.mean(axis=(-2, -1))
     else:
         err_exit = (dF.real ** 2 + dF.imag ** 2).mean(axis=(-2, -1)).sum(axis=1)
