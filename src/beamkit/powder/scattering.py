@@ -15,7 +15,7 @@ import numpy as np
 
 from beamkit.errors import ParameterError
 
-__all__ = ["HC_KEV_A", "element_symbol", "xray_coefficients", "xray_form_factors", "anomalous",
+__all__ = ["HC_KEV_A", "element_symbol", "ion_charge", "xray_coefficients", "xray_form_factors", "anomalous",
            "neutron_lengths", "scattering_factors"]
 
 HC_KEV_A = 12.398419843320026   # h·c in keV·Å: E(keV) = HC_KEV_A / λ(Å)
@@ -45,12 +45,45 @@ def _elements(types):
     return [element_symbol(t) for t in types]
 
 
+_ION = re.compile(r"^\s*([A-Za-z][a-z]?)(\d*)([+-])(\d*)\s*$")
+
+
+def ion_charge(type_symbol: str) -> int:
+    """Charge of a GSAS-II/CIF atom type: 'Cu+2' -> 2, 'O-2' and 'O2-' -> -2, 'Na+' -> 1, 'Pb' -> 0."""
+    m = _ION.match(str(type_symbol))
+    if not m:
+        return 0
+    n = m.group(2) or m.group(4) or "1"
+    return int(n) * (1 if m.group(3) == "+" else -1)
+
+
+def _it92(type_symbol: str):
+    """IT92 coefficients of an atom type: the ion's where tabulated (e.g. Cu2+, O2-), else the atom's."""
+    el = gemmi.Element("H" if element_symbol(type_symbol) == "D" else element_symbol(type_symbol))
+    q = ion_charge(type_symbol)
+    if q:
+        keep = gemmi.IT92_get_ignore_charge()
+        try:
+            gemmi.IT92_set_ignore_charge(False)
+            coef = gemmi.IT92_get_exact(el, q)
+        finally:
+            gemmi.IT92_set_ignore_charge(keep)
+        if coef is not None:
+            return coef
+    return el.it92
+
+
 def xray_coefficients(types):
-    """(a (n, 4), b (n, 4) Å², c (n,)) of the 4-Gaussian X-ray form factor of each atom type."""
-    els = _elements(types)
-    a = np.array([gemmi.Element("H" if e == "D" else e).it92.a for e in els], dtype=float).reshape(-1, 4)
-    b = np.array([gemmi.Element("H" if e == "D" else e).it92.b for e in els], dtype=float).reshape(-1, 4)
-    c = np.array([gemmi.Element("H" if e == "D" else e).it92.c for e in els], dtype=float)
+    """(a (n, 4), b (n, 4) Å², c (n,)) of the 4-Gaussian X-ray form factor of each atom type.
+
+    Ionic types ('Cu+2', 'O-2') use the ionic coefficients where the table has them, as GSAS-II.
+    """
+    if isinstance(types, str):
+        types = [types]
+    coefs = [_it92(t) for t in types]
+    a = np.array([c.a for c in coefs], dtype=float).reshape(-1, 4)
+    b = np.array([c.b for c in coefs], dtype=float).reshape(-1, 4)
+    c = np.array([c.c for c in coefs], dtype=float)
     return a, b, c
 
 

@@ -175,11 +175,11 @@ def test_gsas_7konly_positions_widths_and_fc2(tmp_path):
         gam = np.maximum(ip["X"] / np.cos(np.radians(pos / 2)) + ip["Y"] * t + ip["Z"] + sgam, 0.001)
         np.testing.assert_allclose(sig, R[:, 6], rtol=1e-12)
         np.testing.assert_allclose(gam, R[:, 7], rtol=1e-12)
-        if ph == "CuCr2O4":                   # neutral atoms (CuO uses Cu+2/O-2 ionic factors)
-            at = P["Atoms"]
+        at = P["Atoms"]                        # CuO has ionic types Cu+2, O-2
+        if at:
             sg = cr.space_group(G["SGData"]["SpGrp"])        # GSAS-II: origin choice 2
             f, fp, fpp = sc.scattering_factors([a[1] for a in at], dd, "xray", lam)
             out = sf.structure_factors(hkl, A, sg, [a[3:6] for a in at], [a[6] for a in at],
                                        [a[8] for a in at], [a[10] for a in at], f, fp, fpp)
-            # f′, f″ from gemmi's Cromer–Liberman instead of GSAS-II's tables: 1e-3
-            np.testing.assert_allclose(out["Fc2"], R[:, 9], rtol=1e-3)
+            # f′, f″ from gemmi's Cromer–Liberman instead of GSAS-II's tables: ~1e-3
+            np.testing.assert_allclose(out["Fc2"], R[:, 9], rtol=2e-3)

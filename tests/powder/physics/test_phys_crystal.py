@@ -112,13 +112,21 @@ def test_bad_cif(tmp_path):
 
 
 def test_xray_form_factors_match_gsas_coefficients():
-    a, b, c = sc.xray_coefficients(["Pb+2"])
+    a, b, c = sc.xray_coefficients(["Pb"])
     np.testing.assert_allclose(a[0], [31.06170, 13.06370, 18.44200, 5.96960])
     np.testing.assert_allclose(b[0], [0.69020, 2.35760, 8.61800, 47.25790])
     np.testing.assert_allclose(c[0], 13.41180)
     f = sc.xray_form_factors(["Pb", "O"], [1e6, 1.0])
     np.testing.assert_allclose(f[0], [82.0, 8.0], atol=0.1)     # forward scattering ≈ Z
     assert np.all(f[1] < f[0])
+
+
+def test_ionic_form_factors():
+    assert [sc.ion_charge(t) for t in ("Cu+2", "O-2", "O2-", "Na+", "Pb", "O1")] == [2, -2, -2, 1, 0, 0]
+    f0 = sc.xray_form_factors(["Cu+2", "O-2", "Cu", "O"], [1e6])[0]
+    np.testing.assert_allclose(f0, [27.0, 10.0, 29.0, 8.0], atol=0.1)    # f(0) = Z − charge
+    n = sc.neutron_lengths(["Cu+2", "Cu"])
+    assert n[0] == n[1]
 
 
 def test_anomalous_and_neutron():
