@@ -64,7 +64,15 @@ class ProjectionEngine(BaseEngine):
                                                     st.wphot[s:e])
                 ex += dF
                 st.psi[s:e] = st.blk.prop.bw(ex, 1)           # real-space exit waves for the overlap update
+                if fuse:                                       # the first object update's numerator, while in cache
+                    self.xp.multiply(Pc, st.psi[s:e], out=st.numbuf[s:e])
                 return self.xp.stack([ef, ep, ee], 1)
+            fuse = st.A is not None and st.P.shape[0] == 1 and st.K == st.O.shape[0]
+            if fuse:
+                Pc = pods_probe(st.P, st.pidx, st.pm).conj()
+                if getattr(st, "numbuf", None) is None:
+                    st.numbuf = self.xp.empty((st.n, st.O.shape[0]) + st.psi.shape[2:], self.cdt)
+            st.num_ready = fuse
             st.err = np.concatenate([self.be.to_numpy(r) for r in st.runner.map(fourier)])
             self.overlap_update(i, st)
             self.center_probe(st)
@@ -97,7 +105,9 @@ class ProjectionEngine(BaseEngine):
                     xp.multiply(Pc, st.psi[s:e], out=num[s:e])
                 else:
                     num[s:e] = reduce_modes(Pc * st.psi[s:e], st.om, Mo)
-            st.runner.map(part)
+            if not getattr(st, "num_ready", False):       # else filled by the Fourier pass with this probe
+                st.runner.map(part)
+            st.num_ready = False
             N = scatter_add(num, st.flat, st.O.shape, st.A)
             p2 = reduce_modes(Pp.real ** 2 + Pp.imag ** 2, st.om, Mo)
             if getattr(st, "csum", None) is None:
@@ -121,6 +131,7 @@ class ProjectionEngine(BaseEngine):
 
     def probe_update(self, i, st):
         xp = self.xp
+        st.num_ready = False          # a numerator from the Fourier pass used the old probe
         P = st.P
         Pn, Mp = P.shape[0], P.shape[1]
 
