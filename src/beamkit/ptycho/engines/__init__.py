@@ -12,6 +12,11 @@ Where beamkit differs from ptypy 0.9 on purpose:
   used whenever the quadratic step would raise the cost, and a non-descent conjugate direction
   restarts from the gradient.
 * ``record_local_error`` stores the per-view error triples in each ``iter_info`` entry.
+* ePIE and SDR draw their view order from ``numpy.random.default_rng(seed)``; ``seed`` is an
+  engine parameter outside ptypy's tree with default 0, so runs repeat exactly (``None``: fresh
+  entropy, as ptypy).
+* ML's ``smooth_gradient`` filter is ptypy's (scipy's reflecting Gaussian, truncated at 4σ),
+  evaluated by FFT on the mirrored array.
 """
 from .base import BaseEngine
 from .projectional import DM, RAAR
