@@ -6,7 +6,7 @@ import numpy as np
 
 from beamkit.microscope import cli, demo
 
-from conftest import shared_file
+from shared_data import shared_file
 
 
 def test_star_import_gives_specpy_names():

@@ -144,7 +144,7 @@ def test_gsas_7konly_positions_widths_and_fc2(tmp_path):
     import shutil
     from beamkit.powder import scattering as sc
     from beamkit.powder import structure_factor as sf
-    from conftest import shared_file
+    from shared_data import shared_file
     io_gpx = pytest.importorskip("beamkit.powder.io_gpx")
     gpx = tmp_path / "7Konly.gpx"
     shutil.copy(shared_file("gsas2-data", "reference", "gpx", "7Konly.gpx"), gpx)

@@ -10,7 +10,7 @@ from beamkit.powder import pattern as pt
 from beamkit.powder import profile_cw as pc
 from beamkit.powder import scattering as sc
 from beamkit.powder import structure_factor as sf
-from conftest import shared_file
+from shared_data import shared_file
 
 
 def _rows(path, ncol):

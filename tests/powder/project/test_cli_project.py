@@ -6,7 +6,7 @@ import pytest
 import beamkit.powder as G2sc
 from beamkit.errors import ParameterError
 from beamkit.powder.cli_project import main
-from conftest import shared_file
+from shared_data import shared_file
 
 GD = ("gsas2-data", "PythonScript", "data")
 

@@ -74,7 +74,7 @@ def test_public_names():
 
 
 def test_load_dict_from_proj_file(tmp_path):
-    from conftest import shared_file
+    from shared_data import shared_file
     data, names = G2sc.LoadDictFromProjFile(str(shared_file("gsas2-data", "reference", "gpx", "PbSO4sim.gpx")))
     assert names[0] == ["Notebook"] and any(n[0] == "PWDR PbSO4 simulation" and "Limits" in n for n in names)
     G2sc.SaveDictToProjFile(data, names, str(tmp_path / "c.gpx"))
