@@ -1,6 +1,9 @@
 """Small simulated scans for the ptycho engine tests (no shared data needed)."""
 from __future__ import annotations
 
+# test modules that still say `from conftest import shared_file` may get this conftest
+from shared_data import SHARED, shared_file  # noqa: F401
+
 import numpy as np
 import pytest
 from scipy import ndimage
