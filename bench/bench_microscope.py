@@ -18,15 +18,7 @@ import time
 import numpy as np
 
 from beamkit.microscope import File, Imspector, Stack
-
-
-def _best(fn, repeat):
-    t = []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        fn()
-        t.append(time.perf_counter() - t0)
-    return min(t)
+from _timing import best as _best
 
 
 def files(mb: int, repeat: int) -> None:

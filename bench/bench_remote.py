@@ -11,12 +11,12 @@ from __future__ import annotations
 import argparse
 import pickle
 import threading
-import time
 
 import numpy as np
 import zmq
 
 from beamkit.core.remote import Proxy, Server
+from _timing import best
 
 
 class Echo:
@@ -43,15 +43,6 @@ def pickle_server(ctx, stop):
     t.start()
     ready.wait()
     return port, t
-
-
-def best(fn, repeat):
-    ts = []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        fn()
-        ts.append(time.perf_counter() - t0)
-    return min(ts)
 
 
 def main(argv=None):

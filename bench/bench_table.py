@@ -8,22 +8,12 @@ Run: .venv/bin/python bench/bench_table.py [--rows N]
 from __future__ import annotations
 
 import argparse
-import time
 
 import numpy as np
 import pandas as pd
 
 from beamkit.core.table import RaggedColumn, Table
-
-
-def best(fn, repeat=5):
-    """Best wall time of ``repeat`` runs, in seconds."""
-    ts = []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        fn()
-        ts.append(time.perf_counter() - t0)
-    return min(ts)
+from _timing import best
 
 
 def main(argv=None):
