@@ -139,7 +139,6 @@ def unbin_frames(a, r):
 
 def _abs2_sum(F, r):
     """Σ_modes |F|² binned by r: (n, K, ...) -> (n, ...)."""
-    xp = xp_of(F)
     if F.shape[1] == 1:
         a = F[:, 0].real ** 2
         a += F[:, 0].imag ** 2
