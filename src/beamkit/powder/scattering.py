@@ -3,8 +3,9 @@
 * X-ray: the International Tables 4-Gaussian fit (gemmi ``it92``, the same 9 coefficients GSAS-II
   prints), ``f0(s) = Σ a_i exp(-b_i s²) + c`` with ``s = sinθ/λ = 1/(2d)`` in Å⁻¹, in electrons.
 * Anomalous f′, f″ (electrons) from gemmi's Cromer–Liberman at the wavelength's energy.
-* Neutron: coherent scattering lengths (Sears 1992, gemmi ``neutron92``) in units of 10⁻¹² cm
-  (= 10 fm), the unit GSAS-II uses, so that Fc² values compare directly.
+* Neutron: coherent scattering lengths in units of 10⁻¹² cm (= 10 fm), the unit GSAS-II uses:
+  Sears 1992 (gemmi ``neutron92``) overridden by GSAS-II's own values where they differ
+  (:data:`GSAS_NEUTRON_LENGTHS`), so that Fc² values compare directly.
 """
 from __future__ import annotations
 
@@ -113,15 +114,30 @@ def anomalous(types, wavelength: float):
     return np.array(fp), np.array(fpp)
 
 
-# Where GSAS-II's table holds a different tabulated value than Sears (1992), the GSAS-II value
-# (10⁻¹² cm) so that its Fc² are reproduced: natural Pb 9.4017 fm (Koester et al.) vs 9.405 fm.
-GSAS_NEUTRON_LENGTHS = {"Pb": 0.94017}
+# GSAS-II takes its neutron lengths from its own table (``GSASII/atmdata.py``, ``AtmBlens``, key
+# '<El>_' for the natural element: Rauch & Waschkowski, Neutron Data Booklet 2003, with a few
+# later values, e.g. Snow et al. 2020 for H, C, O, Sn, Pb, Bi).  It agrees with Sears (1992, gemmi)
+# for most elements; the natural-element values where it differs by more than 5e-6 (10⁻¹² cm) are
+# below, so that GSAS-II's Fc² are reproduced (PbSO4: Pb 0.94024 and O 0.58037 bring every neutron
+# Fc² of the reference CSVs within their 3-decimal rounding; Sears' 0.9405/0.5803 gave 1.9e-3).
+# Po…Cf: GSAS-II's placeholder 0.8 (gemmi has none); Pu: its ²⁴²Pu entry.  Elements GSAS-II treats
+# with wavelength-dependent resonant lengths (Rh, Cd, Sm, Eu, Gd, Er, Yb) are not reproduced here:
+# they use Sears' thermal values.
+GSAS_NEUTRON_LENGTHS = {
+    "H": -0.37395, "D": 0.6681, "C": 0.66472, "O": 0.58037, "Ne": 0.46, "Si": 0.41507,
+    "Cl": 0.9579, "Sc": 1.21, "Ti": -0.3370, "V": -0.0443, "Mn": -0.375, "Br": 0.679,
+    "Rb": 0.708, "Ru": 0.702, "Sn": 0.6239, "Te": 0.568, "Xe": 0.469, "Tb": 0.734,
+    "Ho": 0.844, "Hf": 0.777, "W": 0.4755, "Au": 0.790, "Hg": 1.266, "Pb": 0.94024,
+    "Bi": 0.85242, "Po": 0.8, "At": 0.8, "Rn": 0.8, "Fr": 0.8, "Ac": 0.8, "Pu": 0.81,
+    "Bk": 0.8, "Cf": 0.8,
+}
 
 
 def neutron_lengths(types, table: str = "gsas") -> np.ndarray:
     """Coherent neutron scattering lengths (10⁻¹² cm) of each atom type.
 
-    table: 'gsas' (Sears 1992 via gemmi, with the few GSAS-II differences above) or 'sears'.
+    table: 'gsas' (GSAS-II's values: Sears 1992 via gemmi with :data:`GSAS_NEUTRON_LENGTHS`
+    applied) or 'sears' (gemmi only).
     """
     if table not in ("gsas", "sears"):
         raise ParameterError("table", "'gsas' or 'sears'", table)

@@ -135,6 +135,8 @@ def test_anomalous_and_neutron():
     assert abs(fp[1]) < 0.1 and 0 < fpp[1] < 0.1
     np.testing.assert_allclose(sc.neutron_lengths(["Pb", "S", "O", "H", "D"], table="sears"),
                                [0.9405, 0.2847, 0.5803, -0.3739, 0.6671])
+    np.testing.assert_allclose(sc.neutron_lengths(["Pb+2", "S", "O-2", "H", "D", "Cu"]),   # GSAS-II atmdata
+                               [0.94024, 0.2847, 0.58037, -0.37395, 0.6681, 0.7718])
     f, p, pp = sc.scattering_factors(["Pb", "O"], [2.0, 1.0], "neutron")
     assert f.shape == (2, 2) and np.all(p == 0)
     with pytest.raises(ParameterError):
