@@ -358,8 +358,14 @@ def refine_project(project, hist_filter=None, quiet: bool = False) -> dict:
 
     Results go to ``project.data['Covariance']['data']`` as GSAS-II keeps them (varyList,
     variables, sig, covMatrix, Rvals, parmDict) and the histograms are recomputed.
-    Returns the Rvals dict.
+    Returns the Rvals dict.  BLAS runs single-threaded meanwhile (see lsq.blas_single_thread).
     """
+    from .lsq import blas_single_thread
+    with blas_single_thread():
+        return _refine_project(project, hist_filter, quiet)
+
+
+def _refine_project(project, hist_filter=None, quiet: bool = False) -> dict:
     from .lsq import hessian_lsq
     from . import calc as _calc
     ctrl = project.data["Controls"]["data"]

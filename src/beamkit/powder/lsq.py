@@ -33,6 +33,20 @@ __all__ = ["LSQResult", "hessian_lsq", "pinv_svd", "normal_equations"]
 log = get_logger("beamkit.powder.lsq")
 
 
+def blas_single_thread():
+    """Context limiting BLAS to one thread (threadpoolctl), or doing nothing without it.
+
+    The normal matrices here are small (≲100 × 20 000): on a busy 2-core machine a threaded
+    BLAS spent more time synchronising than computing (PbSO4 tutorial 15-16 s against 9 s).
+    """
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:                          # optional dependency
+        import contextlib
+        return contextlib.nullcontext()
+    return threadpool_limits(limits=1, user_api="blas")
+
+
 def pinv_svd(a: np.ndarray, rcond: float = 1e-6) -> tuple[np.ndarray, int]:
     """Moore-Penrose inverse of a symmetric matrix by SVD; returns (inverse, number of dropped singular values)."""
     u, s, vt = np.linalg.svd(a)
