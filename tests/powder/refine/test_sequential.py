@@ -97,7 +97,7 @@ def test_build_7konly_from_seqrefine_data(tmp_path):
                                  "Background": {"type": "chebyschev-1", "no. coeffs": 6, "refine": True}}}])
     rv = gpx.data["Covariance"]["data"]["Rvals"]
     assert rv["Nobs"] == 10799 and rv["Nvars"] == 15
-    assert rv["Rwp"] == pytest.approx(17.1817, abs=0.3)
+    assert rv["Rwp"] == pytest.approx(17.1817, abs=0.15)   # 17.294 here
     h.data["Sample Parameters"]["Gonio. radius"] = 1000.0
     h.add_back_peak(5.25, 5, 2000, 0, [False, True, True, False])
     p0.set_HAP_refinements({"Size": {"type": "isotropic", "refine": True},
@@ -105,11 +105,11 @@ def test_build_7konly_from_seqrefine_data(tmp_path):
     p1.set_HAP_refinements({"Mustrain": {"type": "isotropic", "refine": True}})
     gpx.do_refinements([{"set": {"Sample Parameters": ["DisplaceX"]}}])
     rv = gpx.data["Covariance"]["data"]["Rvals"]
-    assert rv["Nvars"] == 21 and rv["Rwp"] == pytest.approx(15.2145, abs=0.3)
+    assert rv["Nvars"] == 21 and rv["Rwp"] == pytest.approx(15.2145, abs=0.15)   # 15.209
     h.ref_back_peak(0, [True, True, True, False])
     p0.set_HAP_refinements({"Mustrain": {"type": "uniaxial", "direction": [0, 1, 0], "refine": True}})
     gpx.do_refinements([{}])
     rv = gpx.data["Covariance"]["data"]["Rvals"]
-    assert rv["Nvars"] == 23 and rv["Rwp"] == pytest.approx(13.5101, abs=0.3)
+    assert rv["Nvars"] == 23 and rv["Rwp"] == pytest.approx(13.5101, abs=0.15)   # 13.557; issue: 0.3
     assert p0.data["Histograms"][h.name]["Mustrain"][1][:2] == pytest.approx([1823, 979], rel=0.02)
     assert h.data["Background"][1]["peaksList"][0][0] == pytest.approx(3.93, abs=0.3)   # a broad, wandering peak
