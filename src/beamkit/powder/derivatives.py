@@ -423,6 +423,7 @@ def _refine_project(project, hist_filter=None, quiet: bool = False) -> dict:
                 bar.set_postfix(chi2=f"{chisq:.6g}")
         log.debug("cycle %d: chi2 %.6g lambda %.1e", cyc, chisq, lam)
     kw = dict(jac=jac, xtol=float(ctrl.get("SVDtol", 1e-6)), names=names,
+              lamda=float(ctrl.get("Marquardt", -3)),
               shift_factor=float(ctrl.get("shift factor", 1.0)))
     ftol = float(ctrl.get("min dM/M", 1e-3))
     from .lebail import extract, has_lebail

@@ -27,6 +27,10 @@ TREE.declare(_C + "SVDtol", type="float", default=1e-6, lowlim=1e-9, uplim=0.01,
 TREE.declare(_C + "deriv type", type="str", default="analytic Hessian",
              choices=["analytic Hessian", "analytic Jacobian", "Hessian SVD", "numeric"],
              help="Minimiser variant (all run the Levenberg-Marquardt normal equations here)")
+TREE.declare(_C + "Marquardt", type="int", default=-3, choices=[-6, -5, -4, -3, -2, -1],
+             help="log10 of the Marquardt lambda tried first when a cycle raises chi-squared")
+TREE.declare(_C + "ShowCell", type="bool", default=False,
+             help="Sequential results table: show the cell of each histogram")
 TREE.declare(_C + "F**2", type="bool", default=False, help="Single-crystal refinement on F² (unused for powders)")
 TREE.declare(_C + "Copy2Next", type="bool", default=False,
              help="Sequential refinement: start each histogram from the previous one's result")

@@ -26,6 +26,8 @@ def test_set_and_get_controls(tmp_path):
     gpx.set_Controls("shift factor", 0.5)
     gpx.set_Controls("SVDtol", 1e-7)
     gpx.set_Controls("deriv type", "analytic Jacobian")
+    gpx.set_Controls("Marquardt", -4)
+    assert gpx.get_Controls("Marquardt") == -4
     gpx.set_Controls("seqCopy", True)
     assert (c["max cyc"], c["min dM/M"], c["shift factor"], c["SVDtol"], c["Copy2Next"]) == \
         (8, 1e-4, 0.5, 1e-7, True)
@@ -42,6 +44,7 @@ def test_set_and_get_controls(tmp_path):
     ("shift factor", 0.0, ["shift factor", "[1e-05, 100.0]"]),
     ("SVDtol", 1.0, ["SVDtol", "0.01"]),
     ("deriv type", "fast", ["deriv type", "analytic Hessian"]),
+    ("Marquardt", 2, ["Marquardt", "-3"]),
     ("seqCopy", "yes", ["Copy2Next", "bool"]),
     ("cycle", 3, ["control", "cycles"]),              # did-you-mean
 ])
