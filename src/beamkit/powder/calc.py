@@ -141,13 +141,11 @@ def _phase_reflections(phase, hap, inst, sample, typ, xlo, xhi, x, limits, prev=
     Vst = 1.0 / V
     scale = float(hap["Scale"][0]) * float(sample["Scale"][0])
     po = hap["Pref.Ori."]
+    dPO = None
     if po[0] == "MD" and float(po[1]) != 1.0:
         PO = T.march_dollase(hkl, float(po[1]), po[3], laue_operators(sg), A)
     else:
-        PO = np.ones(m)
-        if po[0] == "SH" and any(float(v) for v in (po[5] or {}).values()):
-            _log.warning("spherical-harmonics preferred orientation is not modelled; factor 1 used for %s",
-                         gen["Name"])
+        PO = np.ones(m)          # SH: computed below, once the peak positions are known
     bab = hap.get("Babinet", {})
     if _sv(hap, "Extinction") or any(_sv(bab, k) for k in ("BabA",)):
         _log.warning("extinction and Babinet terms are not modelled; factor 1 used for %s", gen["Name"])
@@ -159,6 +157,8 @@ def _phase_reflections(phase, hap, inst, sample, typ, xlo, xhi, x, limits, prev=
         ssig, sgam = _sample(hap, hkl, A, *tof_factors(d, fi["difC"]), gen["SGData"])
         alp, bet = tof_alpha_beta(d, fi.get("alpha", 0.0), fi.get("beta-0", 0.0), fi.get("beta-1", 0.0),
                                   fi.get("beta-q", 0.0))
+        if po[0] == "SH":
+            PO, dPO = _sh_po(po, hkl, A, sg, fi["2-theta"] / 2.0, sample, fi)
         icorr = scale * mult * Vst * lorentz_tof(d, fi["2-theta"]) * PO
         cols.update(pos=pos, sig=sig + ssig, gam=gam + sgam, alp=alp, bet=bet)
     else:
@@ -172,11 +172,31 @@ def _phase_reflections(phase, hap, inst, sample, typ, xlo, xhi, x, limits, prev=
         sig = np.maximum(sig + ssig, 0.001)
         gam = np.maximum(gam + sgam, 0.001)
         pola = polarization(fi.get("Polariz.", 0.5), pos, fi.get("Azimuth", 0.0)) if typ[1] == "X" else 1.0
+        if po[0] == "SH":
+            PO, dPO = _sh_po(po, hkl, A, sg, pos / 2.0, sample, fi)
         icorr = scale * mult * Vst * lorentz_cw(pos) * pola * PO
         cols.update(pos=pos, sig=sig, gam=gam)
     cols.update(Fc2=Fc2, phase=phs, Icorr=icorr, Fo2=np.zeros(m), Prfo=np.ones(m), Trans=np.ones(m),
-                ExtP=np.zeros(m))
+                ExtP=np.zeros(m), PO=PO)
+    if dPO is not None:
+        cols["dPO"] = dPO          # {'C(l,n)': dPO/dC} for the refinement's analytic derivatives
     return cols, sg
+
+
+def _sh_po(po, hkl, A, sg, theta, sample, fi):
+    """Spherical-harmonic preferred orientation of a HAP 'Pref.Ori.' entry ['SH', …, order, {C(l,n): value}].
+
+    theta: Bragg angle θ (deg) per reflection (CW: from the shifted peak positions) or the TOF bank's.
+    The cell is that of A (Dij included), as GSAS-II uses it.  Returns (PO per reflection, {name: dPO/dC}).
+    """
+    from . import texture
+    from .variables import A_to_cell
+    names = texture.sh_coeff_names(texture.laue_class(sg)[0], int(po[4]))
+    coeffs = po[5] if isinstance(po[5], dict) else {}
+    return texture.sh_po_correction(hkl, A_to_cell(A)[:6], sg, theta,
+                                    {n: float(coeffs.get(n, 0.0)) for n in names},
+                                    sample.get("Type", "Debye-Scherrer"), float(fi.get("Azimuth", 0.0)),
+                                    derivs=True)
 
 
 def _sv(d, key, default=0.0) -> float:

@@ -399,6 +399,25 @@ _HAP_VALUE_KEYS = ("Scale", "Size", "Mustrain", "HStrain", "Pref.Ori.", "Extinct
                    "Use", "LeBail", "Show", "Layer Disp")
 
 
+def _set_sh_order(po: list, order: int, general: dict) -> None:
+    """Switch a HAP 'Pref.Ori.' entry to spherical harmonics of ``order`` (even, >= 0).
+
+    The coefficient dict becomes the Laue class's C(l,n) up to that order; values already
+    there are kept, new ones start at 0.
+    """
+    from . import texture
+    from .crystal import space_group
+    from .model import sg_name
+    if order < 0 or order % 2:
+        raise ParameterError("PO", "an even spherical-harmonics order >= 0 (or a float March-Dollase ratio)",
+                             order)
+    names = texture.sh_coeff_names(texture.laue_class(space_group(sg_name(general["SGData"])))[0], order)
+    old = po[5] if isinstance(po[5], dict) else {}
+    po[0] = "SH"
+    po[4] = order
+    po[5] = {n: float(old.get(n, 0.0)) for n in names}
+
+
 class PhaseRefineMixin:
     """Refinement methods of a G2Phase (flags, HAP entries, sample profiles, restraints)."""
 
@@ -460,7 +479,11 @@ class PhaseRefineMixin:
                 self.data["Histograms"][t][k] = copy.deepcopy(src[k])
 
     def HAPvalue(self, param=None, newValue=None, targethistlist="all"):
-        """Read (newValue None) or set one HAP value: 'Scale', 'Use', 'Extinction', 'POratio', 'PO', 'LeBail'…"""
+        """Read (newValue None) or set one HAP value: 'Scale', 'Use', 'Extinction', 'POratio', 'PO', 'LeBail'…
+
+        'PO' with an int selects spherical-harmonic preferred orientation of that (even) order,
+        keeping the coefficients already set; with a float, March–Dollase with that ratio.
+        """
         names = self._hist_names(targethistlist)
         alias = {"PO": "Pref.Ori.", "POratio": "Pref.Ori."}
         key = alias.get(param, param)
@@ -480,8 +503,11 @@ class PhaseRefineMixin:
             if param == "POratio":
                 ent[1] = float(newValue)
             elif param == "PO":
-                ent[0] = "MD"
-                ent[1] = float(newValue)
+                if isinstance(newValue, (int, np.integer)) and not isinstance(newValue, bool):
+                    _set_sh_order(ent, int(newValue), self.data["General"])
+                else:
+                    ent[0] = "MD"
+                    ent[1] = float(newValue)
             elif key in ("Scale", "Extinction", "Layer Disp"):
                 ent[0] = float(newValue)
             elif key in ("Use", "LeBail", "Show"):
