@@ -8,12 +8,15 @@ forward differences of the cheap reflection-level calculation, then chained with
 profile derivatives (CW: FCJ pseudo-Voigt; TOF: back-to-back exponentials, also through
 α and β).  Background variables go through the background alone.  A variable that
 changes the reflection set falls back to central differences of the whole pattern
-(:func:`full_fd_column`), which tests use as the check.
+(:func:`full_fd_column`), which tests use as the check.  Spherical-harmonic texture
+coefficients C(l,n) are analytic: I_k·(dPO_k/dC)/PO_k from the calculation's dPO.
 
 Residuals are ``sqrt(wtFactor·w)·(yobs − ycalc)`` on the in-limit points of every
 histogram, concatenated in project order.
 """
 from __future__ import annotations
+
+import re
 
 import numpy as np
 
@@ -29,6 +32,7 @@ __all__ = ["ProjectObjective", "fd_step", "refine_project", "project_variables"]
 log = get_logger("beamkit.powder.refine")
 
 _BKG_VARS = ("Back;", "BkPk", "Debye")
+_SH_RE = re.compile(r"^C\(\d+,-?\d+\)$")      # spherical-harmonic texture coefficients
 
 
 _TYPICAL = {"DisplaceX": 10.0, "DisplaceY": 10.0, "Shift": 10.0, "Zero": 0.01, "Transparency": 0.01,
@@ -156,6 +160,10 @@ class _HistCalc:
                     for rows, pts, P, kr, d in store:
                         out += np.bincount(pts, inten[rows] * kr * d["shl"], minlength=n)
             return out
+        if _SH_RE.match(nm):
+            col = self._sh_column(name, nm)
+            if col is not None:
+                return col
         var.set(v0 + h)
         rp = self.reflections(self.x)
         var.set(v0)
@@ -176,6 +184,23 @@ class _HistCalc:
                 if np.any(dq):
                     out += M @ dq
         return out
+
+    def _sh_column(self, name, coeff):
+        """Analytic dycalc/dC(l,n) of a spherical-harmonic texture coefficient: I·(dPO/dC)/PO.
+
+        None when the phase's reflection list carries no dPO for it (or a PO of zero), so
+        that the caller uses differences instead.
+        """
+        p = split_name(name)[0]
+        pname = next((pn for pid, pn, ph in self.phases if str(pid) == p), None)
+        if pname not in self.parts:
+            return np.zeros(self.x.size)       # no reflections of that phase in range
+        cols, inten, store = self.parts[pname]
+        dpo = cols.get("dPO", {}).get(coeff)
+        po = cols.get("PO")
+        if dpo is None or po is None or np.any(po == 0):
+            return None
+        return self._sparse(pname)["I"] @ (inten * dpo / po)
 
     def _sparse(self, pname):
         """{'I', 'pos', 'sig', 'gam'[, 'alp', 'bet']}: dy/d(quantity) as CSR matrices (points × reflections)."""

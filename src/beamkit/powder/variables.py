@@ -375,21 +375,25 @@ def _hap_vars(vs: VarSet, p, h, hap: dict, sgdata: dict) -> None:
             return bool(hs[1][j])
         vs[pre + nm] = Var(pre + nm, gg, ss, rr, "hap")
     po = hap.get("Pref.Ori.")
+
+    def po_ref():                 # GSAS-II: the Pref.Ori. flag, and never in Le Bail mode
+        return bool(po[2]) and not hap.get("LeBail")
     if po and po[0] == "MD":
         def gg():
             return po[1]
 
         def ss(v):
             po[1] = v
-        vs[pre + "MD"] = Var(pre + "MD", gg, ss, lambda: bool(po[2]), "hap")
+        vs[pre + "MD"] = Var(pre + "MD", gg, ss, po_ref, "hap")
     elif po and po[0] == "SH":
+        # one variable p:h:C(l,n) per coefficient of the dict (the Laue class's set up to the order)
         for k in po[5]:
             def gg(k=k):
                 return po[5][k]
 
             def ss(v, k=k):
                 po[5][k] = v
-            vs[pre + k] = Var(pre + k, gg, ss, lambda: bool(po[2]), "hap")
+            vs[pre + k] = Var(pre + k, gg, ss, po_ref, "hap")
     if "Extinction" in hap:
         g, s, r = _item(hap, "Extinction")
         vs[pre + "Extinction"] = Var(pre + "Extinction", g, s, r, "hap")

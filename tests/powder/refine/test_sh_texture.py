@@ -125,10 +125,23 @@ def test_sh_derivatives_match_full_differences(scriptref):
     for name in ("0:0:C(2,0)", "0:0:C(2,2)"):
         var = obj.vars[name]
         col = calc0.column(var, obj)
+        assert np.array_equal(col, calc0._sh_column(name, name.split(":")[2]))   # the analytic path
         ref = calc0.full_fd_column(var)
         scale = np.max(np.abs(ref))
         assert scale > 0
         assert np.max(np.abs(col - ref)) < 1e-5 * scale, name
+
+
+def test_sh_not_refined_in_lebail_mode(scriptref):
+    from beamkit.powder.derivatives import project_variables
+    gpx, h1, h2, ph, wr = scriptref
+    hap = ph.data["Histograms"][h1.name]
+    assert project_variables(gpx)["0:0:C(2,0)"].refined()
+    hap["LeBail"] = True
+    try:
+        assert not project_variables(gpx)["0:0:C(2,0)"].refined()
+    finally:
+        hap["LeBail"] = False
 
 
 def test_hapvalue_po_order_errors_and_switch(scriptref):
@@ -149,3 +162,57 @@ def test_hapvalue_po_order_errors_and_switch(scriptref):
         assert po[0] == "MD" and po[1] == pytest.approx(1.1)
     finally:
         hap["Pref.Ori."] = keep
+
+
+_TOF_INSTPRM = """#GSAS-II instrument parameter file
+Type:PNT
+Bank:1.0
+fltPath:63.183
+2-theta:90.0
+difC:22600.2479192
+difA:-0.900917699636
+difB:2.62346571719
+Zero:-8.51764244829
+alpha:0.132504624416
+beta-0:0.111601941165
+beta-1:0.00272732086125
+beta-q:0.0
+sig-0:56.0319014702
+sig-1:-167.421847539
+sig-2:281.385521422
+sig-q:-3.72970085651
+X:0.0
+Y:0.0
+Z:0.0
+Azimuth:0.0
+"""
+
+
+def test_sh_tof_uses_the_bank_angle(tmp_path):
+    """TOF: one ψ for all reflections (θ of the bank); the factor and its analytic derivative."""
+    import beamkit.powder as G2sc
+    from beamkit.powder import calc, texture
+    from beamkit.powder.crystal import space_group
+    from beamkit.powder.derivatives import ProjectObjective
+    ip = tmp_path / "tof.instprm"
+    ip.write_text(_TOF_INSTPRM)
+    gpx = G2sc.G2Project(newgpx=str(tmp_path / "tof.gpx"))
+    ph = gpx.add_phase(str(shared_file("gsas2-data", "PythonScript", "data", "PbSO4-Wyckoff.cif")),
+                       phasename="PbSO4", fmthint="CIF")
+    h = gpx.add_simulated_powder_histogram("sim", str(ip), 14.0, 20.0, Npoints=600, phases=gpx.phases())
+    ph.HAPvalue("PO", 2, [h])
+    po = ph.data["Histograms"][h.name]["Pref.Ori."]
+    po[5].update({"C(2,0)": 0.2, "C(2,2)": -0.1})
+    po[2] = True
+    cols = calc.pattern_from_dicts(h.data, {ph.name: ph.data})["reflists"][ph.name]
+    hkl = np.stack([cols["h"], cols["k"], cols["l"]], axis=1)
+    A = texture.sh_po_correction(hkl, ph.data["General"]["Cell"][1:7], space_group("P n m a"), 45.0,
+                                 po[5], "Debye-Scherrer", 0.0)
+    assert np.allclose(cols["PO"], A, rtol=1e-10) and np.ptp(A) > 0.05
+    obj = ProjectObjective(gpx)
+    obj.residual(obj.values())
+    c = obj.calcs[0]
+    for name in ("0:0:C(2,0)", "0:0:C(2,2)"):
+        col = c.column(obj.vars[name], obj)
+        ref = c.full_fd_column(obj.vars[name])
+        assert np.max(np.abs(col - ref)) < 1e-5 * np.max(np.abs(ref)), name
