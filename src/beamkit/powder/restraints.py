@@ -8,6 +8,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import ParameterError
+from .variables import sg_operators
 
 __all__ = ["restraint_block", "add_distance_restraints", "clear_distance_restraints", "restraint_rows"]
 
@@ -20,18 +21,8 @@ def restraint_block(project, phase) -> dict:
 
 
 def _ops(phase):
-    sg = phase.data["General"]["SGData"]
-    R, T = [], []
-    cens = sg.get("SGCen")
-    if cens is None or len(cens) == 0:
-        cens = [[0.0, 0.0, 0.0]]
-    for m, t in sg.get("SGOps", []):
-        for c in cens:
-            R.append(np.asarray(m, float))
-            T.append(np.asarray(t, float) + np.asarray(c, float))
-    if not R:
-        return np.eye(3)[None], np.zeros((1, 3))
-    return np.array(R), np.array(T)
+    """(rotations, translations) of the phase's space group incl. centring."""
+    return sg_operators(phase.data["General"]["SGData"])
 
 
 def _metric(phase):

@@ -97,7 +97,7 @@ def dij_names(system: str, uniq: str = "b") -> list[str]:
     return ["D11", "D22", "D33", "D12", "D13", "D23"]
 
 
-def _sg_ops(sgdata: dict):
+def sg_operators(sgdata: dict):
     """(rotations (n,3,3), translations (n,3)) of all operators incl. centring."""
     rots, trans = [], []
     cens = sgdata.get("SGCen")
@@ -118,7 +118,7 @@ def free_xyz(sgdata: dict, xyz) -> tuple[list[int], np.ndarray]:
     Uses the stabiliser of the site: shifts d allowed are those with R·d = d for
     every operator that maps the site onto itself (mod 1).
     """
-    R, T = _sg_ops(sgdata)
+    R, T = sg_operators(sgdata)
     x = np.asarray(xyz, float)
     y = np.einsum("nij,j->ni", R, x) + T
     diff = y - x
