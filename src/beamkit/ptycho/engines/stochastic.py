@@ -28,6 +28,38 @@ STOCH_DEFAULTS = dict(probe_center_tol=None, compute_log_likelihood=True, probe_
                       fourier_power_bound=None, fourier_relax_factor=None, position_refinement=False, seed=0)
 
 
+class ObjectPowerMax:
+    """Exact max of Σ_modes |O|² over a whole object storage (modes, Ly, Lx), kept up to date per view.
+
+    ptypy's ``object_norm_is_global`` re-reads this maximum from the whole storage after every
+    object update. Maxima are kept per ``tile``² tile, so refreshing after a view update touches
+    only the tiles under that view (cost of the order of the view, not of the object).
+    """
+
+    def __init__(self, O, tile=16):
+        self.O, self.t = O, int(tile)
+        ly, lx = O.shape[-2:]
+        self.rows, self.cols = np.arange(0, ly, self.t), np.arange(0, lx, self.t)
+        self.tiles = self._reduce(O, self.rows, self.cols)
+
+    @staticmethod
+    def _reduce(Osub, rows, cols):
+        p = (Osub.real ** 2 + Osub.imag ** 2).sum(axis=0)
+        return np.maximum.reduceat(np.maximum.reduceat(p, rows, axis=0), cols, axis=1)
+
+    def refresh(self, y, x, ny, nx):
+        """Recompute the tiles overlapping rows y..y+ny and columns x..x+nx (pixels)."""
+        t = self.t
+        ty0, tx0 = y // t, x // t
+        ty1, tx1 = -(-(y + ny) // t), -(-(x + nx) // t)
+        sub = self.O[:, ty0 * t:ty1 * t, tx0 * t:tx1 * t]
+        self.tiles[ty0:ty1, tx0:tx1] = self._reduce(sub, np.arange(0, sub.shape[-2], t), np.arange(0, sub.shape[-1], t))
+
+    @property
+    def value(self) -> float:
+        return float(self.tiles.max())
+
+
 class StochasticEngine(BaseEngine):
     SUPPORTED_MODELS = ("Full", "Vanilla", "BlockFull", "BlockVanilla", "GradFull", "BlockGradFull")
     DEFAULTS = STOCH_DEFAULTS
@@ -60,11 +92,9 @@ class StochasticEngine(BaseEngine):
         glob = bool(self.p.get("object_norm_is_global", False)) and a_p == 0
         want_ll = bool(self.p["compute_log_likelihood"])
         errs = []
-        for i, st in enumerate(self.states):
+        for st in self.states:
             if self._simple(st):
                 err = self._iterate_simple(st, (a, b, c, a_o, b_o, a_p, b_p), do_probe, glob, want_ll)
-                if do_probe:
-                    st.P = self.apply_probe_support(i, st.P)
                 st.O = self.clip_object(st.O)
                 self.center_probe(st)
                 st.err = err
@@ -74,7 +104,7 @@ class StochasticEngine(BaseEngine):
             pm, om = st.pm, st.om
             err = np.zeros((st.n, 3))
             r = st.blk.resample
-            Omax = float((xp.abs(st.O) ** 2).sum(axis=0).max()) if glob else None
+            gmax = ObjectPowerMax(st.O) if glob and xp is np else None
             for v in self.rng.permutation(st.n):     # sequential by construction
                 y, x = st.corners[v]
                 Ov = st.O[:, y:y + ny, x:x + nx]
@@ -102,6 +132,8 @@ class StochasticEngine(BaseEngine):
                 den_o = (1 - a_o) * float(Ppow.sum(axis=0).max()) + a_o * Ppow
                 Ov = Ov + (a_o + b_o) * dO / xp.maximum(den_o, 1e-30)
                 st.O[:, y:y + ny, x:x + nx] = Ov
+                if gmax is not None:
+                    gmax.refresh(y, x, ny, nx)
                 if do_probe:  # with the updated object, as ptypy does
                     Ok = Ov[om]
                     oo = (Ok.real ** 2 + Ok.imag ** 2)
@@ -110,13 +142,12 @@ class StochasticEngine(BaseEngine):
                     for k, m in enumerate(pm):
                         dP[m] += Ok[k].conj() * d[k]
                         Opow[m] += oo[k]
-                    if glob:
-                        Omax = max(Omax, float(oo.max()))
-                    mx = Omax if glob else float(Opow.sum(axis=0).max())
+                    if glob:   # the whole storage after this object update, as ptypy
+                        mx = gmax.value if gmax is not None else float((xp.abs(st.O) ** 2).sum(axis=0).max())
+                    else:
+                        mx = float(Opow.sum(axis=0).max())
                     den_p = (1 - a_p) * mx + a_p * Opow
                     st.P[int(st.blk.pods.probe_index[v])] = Pv + (a_p + b_p) * dP / xp.maximum(den_p, 1e-30)
-            if do_probe:
-                st.P = self.apply_probe_support(i, st.P)
             st.O = self.clip_object(st.O)
             self.center_probe(st)
             st.err = err
@@ -138,7 +169,7 @@ class StochasticEngine(BaseEngine):
         O = st.O[0]
         pb = st.pbound
         err = np.zeros((st.n, 3))
-        Omax = float((np.abs(O) ** 2).max()) if glob else None
+        gmax = ObjectPowerMax(st.O) if glob else None
         for v in self.rng.permutation(st.n):          # sequential by construction
             y, x = st.corners[v]
             Ov = O[y:y + ny, x:x + nx]
@@ -178,11 +209,11 @@ class StochasticEngine(BaseEngine):
             pp = P.real ** 2 + P.imag ** 2
             den_o = (1 - a_o) * float(pp.max()) + a_o * pp if a_o else float(pp.max())
             Ov += ((a_o + b_o) / np.maximum(den_o, 1e-30)) * P.conj() * d
+            if gmax is not None:
+                gmax.refresh(y, x, ny, nx)
             if do_probe:
-                oo = Ov.real ** 2 + Ov.imag ** 2
-                if glob:
-                    Omax = max(Omax, float(oo.max()))
-                mx = Omax if glob else float(oo.max())
+                oo = None if glob else Ov.real ** 2 + Ov.imag ** 2    # glob implies a_p == 0
+                mx = gmax.value if glob else float(oo.max())
                 den_p = (1 - a_p) * mx + a_p * oo if a_p else mx
                 P += ((a_p + b_p) / np.maximum(den_p, 1e-30)) * Ov.conj() * d
         return err
