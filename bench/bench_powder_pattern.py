@@ -9,22 +9,13 @@ Run: .venv/bin/python bench/bench_powder_pattern.py
 """
 from __future__ import annotations
 
-import time
 
 import numpy as np
 
 from beamkit.powder import pattern as pt
 from beamkit.powder import profile_cw as pc
 from beamkit.powder import profile_tof as ptf
-
-
-def _best(f, n=5):
-    ts = []
-    for _ in range(n):
-        t0 = time.perf_counter()
-        f()
-        ts.append(time.perf_counter() - t0)
-    return min(ts)
+from _timing import best as _best
 
 
 def loop_cw(x, pos, sig, gam, inten, shl):

@@ -10,19 +10,10 @@ from __future__ import annotations
 
 import os
 import sys
-import time
 from pathlib import Path
+from _timing import best
 
 GSAS2_SECONDS = 1.0   # notes §1: "each simulation ≈ 1 s"
-
-
-def best(fn, repeat=7):
-    ts = []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        fn()
-        ts.append(time.perf_counter() - t0)
-    return min(ts)
 
 
 def main() -> int:

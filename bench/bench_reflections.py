@@ -22,18 +22,10 @@ from beamkit.reflections import MaskCode, flex
 from beamkit.reflections.simulate import tile_shoeboxes
 from beamkit.reflections.spotfinder import find_spots, image_mask, read_image
 from beamkit.reflections.threshold import dispersion, dispersion_extended
+from _timing import timed as best
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("BEAMKIT_SHARED", ROOT.parent / "shared"))
-
-
-def best(fn, repeat=3):
-    ts = []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        out = fn()
-        ts.append(time.perf_counter() - t0)
-    return min(ts), out
 
 
 def scipy_dispersion(img, mask, sigma_b=6.0, sigma_s=3.0):
