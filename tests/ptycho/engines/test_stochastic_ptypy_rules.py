@@ -48,3 +48,16 @@ def test_global_object_norm_matches_a_full_recompute_per_view(sim):
         out.append((blk.obj.data.copy(), blk.probe.data.copy()))
     np.testing.assert_allclose(out[0][0], out[1][0], rtol=1e-3, atol=1e-4)
     np.testing.assert_allclose(out[0][1], out[1][1], rtol=1e-3, atol=1e-3 * np.abs(out[1][1]).max())
+
+
+def test_epie_exit_error_is_the_change_of_the_stored_exit_wave(sim):
+    """As in ptypy, ePIE's Exit error compares the new exit wave with the stored one: per view for
+    Full (small once converging), the previous view's for GradFull's single shared buffer (large)."""
+    last = {}
+    for model in ("Full", "GradFull"):
+        blk = _block(sim, model)
+        info = EPIE([blk], dict(numiter=15, probe_update_start=2, seed=0)).run()
+        last[model] = info[-1]["error"]
+        assert info[-1]["error"][0] < info[0]["error"][0]
+    assert last["GradFull"][2] > 5 * last["Full"][2], last
+    assert last["Full"][2] < last["Full"][0] * 10

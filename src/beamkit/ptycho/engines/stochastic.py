@@ -80,6 +80,14 @@ class StochasticEngine(BaseEngine):
             if self.keep_exit and (st.ex is None or st.ex.shape[0] != st.n):
                 from .kernels import exit_waves
                 st.ex = exit_waves(st.P, st.obj_views(), st.pidx, st.pm, st.om).astype(self.cdt)
+            if not self.keep_exit:
+                # Exit error as ptypy reports it: the change against the stored exit wave, which for
+                # GradFull models is one buffer shared by all views (the previous view's wave).
+                from .kernels import exit_waves
+                n_buf = st.n if st.blk.exit_buffer else 1
+                buf = getattr(st, "exbuf", None)
+                if buf is None or buf.shape[0] != n_buf:
+                    st.exbuf = exit_waves(st.P, st.obj_views(), st.pidx, st.pm, st.om)[-n_buf:].astype(self.cdt)
             st.corners = np.asarray(st.blk.views.corners)
             st.full_mask = bool((st.mask == 1).all())
             st.wphot = 1.0 / (st.diff + 1)
@@ -119,6 +127,11 @@ class StochasticEngine(BaseEngine):
                 psi = psi_old + st.blk.prop.bw(dF, 1)[0]
                 if self.keep_exit:
                     st.ex[v] = psi
+                else:
+                    buf = st.exbuf[v if st.exbuf.shape[0] > 1 else 0]
+                    dpsi = (psi - buf).ravel()
+                    ee = [float(xp.vdot(dpsi, dpsi).real) / (ny * nx)]
+                    buf[...] = psi
                 err[v] = (float(ef[0]), float(ep[0]), float(ee[0]))
                 d = psi - po
                 # object step
@@ -170,6 +183,7 @@ class StochasticEngine(BaseEngine):
         pb = st.pbound
         err = np.zeros((st.n, 3))
         gmax = ObjectPowerMax(st.O) if glob else None
+        shared_buf = None if self.keep_exit else st.exbuf.shape[0] == 1
         for v in self.rng.permutation(st.n):          # sequential by construction
             y, x = st.corners[v]
             Ov = O[y:y + ny, x:x + nx]
@@ -200,10 +214,15 @@ class StochasticEngine(BaseEngine):
                     dF -= (a + b) * Fpsi
             else:
                 dF = (a + b * c) * (F - Fpsi)
-            ee = float(np.vdot(dF, dF).real) / npix
             psi = psi_old + bw(dF, 1)
             if self.keep_exit:
                 st.ex[v, 0] = psi
+                ee = float(np.vdot(dF, dF).real) / npix
+            else:
+                buf = st.exbuf[v if shared_buf is False else 0, 0]
+                dpsi = (psi - buf).ravel()
+                ee = float(np.vdot(dpsi, dpsi).real) / npix
+                buf[...] = psi
             err[v] = (ef, ep, ee)
             d = psi - po
             pp = P.real ** 2 + P.imag ** 2
