@@ -17,6 +17,10 @@ Where beamkit differs from ptypy 0.9 on purpose:
   entropy, as ptypy).
 * ML's ``smooth_gradient`` filter is ptypy's (scipy's reflecting Gaussian, truncated at 4σ),
   evaluated by FFT on the mirrored array.
+
+Kept as ptypy does it, although the parameter docs suggest otherwise: ePIE and SDR do not apply
+``probe_support``/``probe_fourier_support`` (ptypy's stochastic engines never call the support
+constraint, and ptypy's ePIE/SDR results on its MoonFlower data are for an unconstrained probe).
 """
 from .base import BaseEngine
 from .projectional import DM, RAAR
