@@ -9,6 +9,7 @@ import pytest
 import beamkit.powder as G2sc
 from beamkit.powder.readers import read_powder
 from shared_data import shared_file
+from beamkit.powder.demo import DATA as POWDER_DATA
 
 GD = ("gsas2-data",)
 
@@ -158,43 +159,10 @@ def test_gpx_reflection_lists_reproduced():
     np.testing.assert_allclose(ours[:, 9], ref[:, 9], rtol=1e-3)
 
 
-# POWGEN bank-2 values of notes §13.3 (the .instprm itself is not in shared/), bank 1 a dummy
-_POWGEN = """#GSAS-II instrument parameter file; do not add/delete items!
-#Bank 1: dummy first bank
-Type:PNT
-Bank:1.0
-fltPath:60.0
-2-theta:150.0
-difC:10000.0
-#Bank 2: POWGEN 1066 bank 2
-Type:PNT
-Bank:2.0
-fltPath:63.183
-2-theta:90.0
-difC:22600.2479192
-difA:-0.900917699636
-difB:2.62346571719
-Zero:-8.51764244829
-alpha:0.132504624416
-beta-0:0.111601941165
-beta-1:0.00272732086125
-beta-q:0.0
-sig-0:56.0319014702
-sig-1:-167.421847539
-sig-2:281.385521422
-sig-q:-3.72970085651
-X:0.0
-Y:0.0
-Z:0.0
-Azimuth:0.0
-"""
-
-
 @pytest.fixture(scope="module")
 def tof_sim(tmp_path_factory):
     d = tmp_path_factory.mktemp("tof")
-    ip = d / "POWGEN_1066.instprm"
-    ip.write_text(_POWGEN)
+    ip = POWDER_DATA / "POWGEN_1066.instprm"     # POWGEN bank-2 values of notes §13.3, bank 1 a dummy
     gpx = G2sc.G2Project(newgpx=str(d / "PbSO4simT.gpx"))
     gpx.add_phase(str(shared_file(*GD, "PythonScript", "data", "PbSO4-Wyckoff.cif")), phasename="PbSO4",
                   fmthint="CIF")

@@ -7,6 +7,7 @@ import pytest
 import beamkit.powder as G2sc
 from beamkit.errors import ParameterError
 from beamkit.powder.derivatives import ProjectObjective
+from beamkit.powder.demo import DATA as POWDER_DATA
 
 DATA = Path(G2sc.__file__).with_name("data")
 
@@ -168,23 +169,12 @@ def test_nothing_to_refine_just_computes(tmp_path):
     assert gpx.get_Variable(":0:Scale") == (1000.0, None)
 
 
-_TOF_INSTPRM = """#GSAS-II instrument parameter file
-Type:PNT;Bank:2
-fltPath:63.183;2-theta:90.0
-difC:22600.2479192;difA:-0.900917699636;difB:2.62346571719;Zero:-8.51764244829
-alpha:0.132504624416;beta-0:0.111601941165;beta-1:0.00272732086125;beta-q:0.0
-sig-0:56.0319014702;sig-1:-167.421847539;sig-2:281.385521422;sig-q:-3.72970085651
-X:0.0;Y:0.0;Z:0.0;Azimuth:0.0
-"""
-
-
 def test_tof_chained_derivatives_and_recovery(tmp_path):
     """TOF (POWGEN bank-2 values of notes §13.3): chained derivatives vs whole-pattern differences."""
-    inst = tmp_path / "tof.instprm"
-    inst.write_text(_TOF_INSTPRM)
+    inst = POWDER_DATA / "POWGEN_1066.instprm"
     gpx = G2sc.G2Project(newgpx=str(tmp_path / "tof.gpx"))
     ph = gpx.add_phase(str(DATA / "NaCl.cif"), phasename="NaCl", fmthint="CIF")
-    h = gpx.add_simulated_powder_histogram("tof", str(inst), 14.0, 35.0, phases=[ph], Npoints=1200)
+    h = gpx.add_simulated_powder_histogram("tof", str(inst), 14.0, 35.0, phases=[ph], Npoints=1200, ibank=2)
     gpx.compute()
     arr = h.data["data"][1]
     arr[1] = np.array(arr[3], float)

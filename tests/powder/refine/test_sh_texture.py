@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from tests.conftest import shared_file
+from beamkit.powder.demo import DATA as POWDER_DATA
 
 # GSAS-II (commit 013259a0) Rwp XRA / CWN after each step, notes §13.1
 REF = {"start": (96.68110, 99.74899), "bkg": (45.81218, 17.86461), "cell": (32.47641, 15.02424),
@@ -164,42 +165,18 @@ def test_hapvalue_po_order_errors_and_switch(scriptref):
         hap["Pref.Ori."] = keep
 
 
-_TOF_INSTPRM = """#GSAS-II instrument parameter file
-Type:PNT
-Bank:1.0
-fltPath:63.183
-2-theta:90.0
-difC:22600.2479192
-difA:-0.900917699636
-difB:2.62346571719
-Zero:-8.51764244829
-alpha:0.132504624416
-beta-0:0.111601941165
-beta-1:0.00272732086125
-beta-q:0.0
-sig-0:56.0319014702
-sig-1:-167.421847539
-sig-2:281.385521422
-sig-q:-3.72970085651
-X:0.0
-Y:0.0
-Z:0.0
-Azimuth:0.0
-"""
-
-
 def test_sh_tof_uses_the_bank_angle(tmp_path):
     """TOF: one ψ for all reflections (θ of the bank); the factor and its analytic derivative."""
     import beamkit.powder as G2sc
     from beamkit.powder import calc, texture
     from beamkit.powder.crystal import space_group
     from beamkit.powder.derivatives import ProjectObjective
-    ip = tmp_path / "tof.instprm"
-    ip.write_text(_TOF_INSTPRM)
+    ip = POWDER_DATA / "POWGEN_1066.instprm"
     gpx = G2sc.G2Project(newgpx=str(tmp_path / "tof.gpx"))
     ph = gpx.add_phase(str(shared_file("gsas2-data", "PythonScript", "data", "PbSO4-Wyckoff.cif")),
                        phasename="PbSO4", fmthint="CIF")
-    h = gpx.add_simulated_powder_histogram("sim", str(ip), 14.0, 20.0, Npoints=600, phases=gpx.phases())
+    h = gpx.add_simulated_powder_histogram("sim", str(ip), 14.0, 20.0, Npoints=600, phases=gpx.phases(),
+                                           ibank=2)
     ph.HAPvalue("PO", 2, [h])
     po = ph.data["Histograms"][h.name]["Pref.Ori."]
     po[5].update({"C(2,0)": 0.2, "C(2,2)": -0.1})
