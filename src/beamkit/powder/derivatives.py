@@ -176,13 +176,13 @@ class _HistCalc:
             # forward differences of the reflection quantities (cheap, no profiles), chained with
             # the analytic profile derivatives through sparse (point × reflection) matrices
             S = self._sparse(pname)
-            out += S["I"] @ ((cp["Icorr"] * cp["Fc2"] - inten) / h)
+            out += S["I"] @ np.tile((cp["Icorr"] * cp["Fc2"] - inten) / h, S["nc"])
             for key, M in S.items():
-                if key == "I":
+                if key in ("I", "nc"):
                     continue
                 dq = (cp[key] - cols[key]) / h
                 if np.any(dq):
-                    out += M @ dq
+                    out += M @ np.tile(dq, S["nc"])
         return out
 
     def _sh_column(self, name, coeff):
@@ -200,23 +200,38 @@ class _HistCalc:
         po = cols.get("PO")
         if dpo is None or po is None or np.any(po == 0):
             return None
-        return self._sparse(pname)["I"] @ (inten * dpo / po)
+        S = self._sparse(pname)
+        return S["I"] @ np.tile(inten * dpo / po, S["nc"])
 
     def _sparse(self, pname):
-        """{'I', 'pos', 'sig', 'gam'[, 'alp', 'bet']}: dy/d(quantity) as CSR matrices (points × reflections)."""
+        """{'I', 'pos', 'sig', 'gam'[, 'alp', 'bet']}: dy/d(quantity) as CSC matrices, and 'nc'.
+
+        Each matrix is (points × nc·reflections), one block of columns per wavelength component
+        (Kα1, Kα2), so that dy = M @ tile(dq, nc).  The pairs of a component come ordered by
+        reflection and, within one, by point, so the CSC arrays are assembled directly
+        (no coordinate sorting or duplicate summing).
+        """
         cache = self.__dict__.setdefault("_sp", {})
         key = (id(self.parts), pname)
         if key not in cache:
-            from scipy.sparse import csr_matrix
+            from scipy.sparse import csc_matrix
             cols, inten, store = self.parts[pname]
-            m, n = len(cols["d"]), self.x.size
-            rows = np.concatenate([st[0] for st in store])
+            m, n, nc = len(cols["d"]), self.x.size, len(store)
+            counts = np.concatenate([np.bincount(st[0], minlength=m) for st in store])
+            indptr = np.zeros(nc * m + 1, dtype=np.int64)
+            np.cumsum(counts, out=indptr[1:])
             pts = np.concatenate([st[1] for st in store])
-            vals = {"I": np.concatenate([st[3] * st[2] for st in store])}
+            if pts.size < np.iinfo(np.int32).max:
+                pts, indptr = pts.astype(np.int32), indptr.astype(np.int32)
+
+            def mat(vals):
+                return csc_matrix((vals, pts, indptr), shape=(n, nc * m), copy=False)
+
+            S = {"nc": nc, "I": mat(np.concatenate([st[3] * st[2] for st in store]))}
             for q in [k for k in store[0][4] if k != "shl"]:
-                vals[q] = np.concatenate([st[3] * inten[st[0]] * st[4][q] for st in store])
+                S[q] = mat(np.concatenate([st[3] * inten[st[0]] * st[4][q] for st in store]))
             cache.clear()
-            cache[key] = {q: csr_matrix((v, (pts, rows)), shape=(n, m)) for q, v in vals.items()}
+            cache[key] = S
         return cache[key]
 
     def full_fd_column(self, var) -> np.ndarray:

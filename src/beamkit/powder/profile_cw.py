@@ -30,8 +30,29 @@ _CHUNK = 16384                       # pairs per block: keeps the temporaries in
 
 
 def _gauss_legendre(n):
+    """Gauss-Legendre nodes and weights on [-1, 1] (numpy's leggauss recipe, tridiagonal solver).
+
+    The Jacobi matrix is solved with LAPACK's tridiagonal eigenvalue routine (O(n²), single
+    thread) instead of a dense eigvalsh, then one Newton step and symmetrisation as numpy does.
+    """
+    n = int(n)
     if n not in _GL:
-        _GL[n] = np.polynomial.legendre.leggauss(int(n))
+        from numpy.polynomial import legendre as L
+        from scipy.linalg import eigvalsh_tridiagonal
+        scl = 1.0 / np.sqrt(2.0 * np.arange(n) + 1.0)
+        x = eigvalsh_tridiagonal(np.zeros(n), np.arange(1, n) * scl[:-1] * scl[1:])
+        c = np.zeros(n + 1)
+        c[-1] = 1.0
+        dy = L.legval(x, c)
+        df = L.legval(x, L.legder(c))
+        x = x - dy / df
+        fm = L.legval(x, c[1:])
+        fm /= np.abs(fm).max()
+        df /= np.abs(df).max()
+        w = 1.0 / (fm * df)
+        w = (w + w[::-1]) / 2.0
+        x = (x - x[::-1]) / 2.0
+        _GL[n] = (x, w * (2.0 / w.sum()))
     return _GL[n]
 
 
