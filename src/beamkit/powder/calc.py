@@ -85,6 +85,26 @@ def background_peaks(peaks, x, inst):
 
 
 # ------------------------------------------------------------------ one phase
+_CACHE: dict = {}
+_CACHE_SIZE = 32
+
+
+def _cached(key, compute):
+    """Memo of the reflection list / structure factors of one phase, keyed on every input.
+
+    A refinement's derivative columns of profile, background and instrument parameters
+    recompute the reflection quantities with the cell and atoms unchanged; this skips the hkl
+    generation and the structure factors then.  Callers copy what they may modify.
+    """
+    hit = _CACHE.pop(key, None)
+    if hit is None:
+        hit = compute()
+        while len(_CACHE) >= _CACHE_SIZE:
+            _CACHE.pop(next(iter(_CACHE)))
+    _CACHE[key] = hit                      # most recently used last
+    return hit
+
+
 def _phase_reflections(phase, hap, inst, sample, typ, xlo, xhi, x, limits, prev=None):
     """Reflection columns of one phase in one histogram -> (cols, space group).
 
@@ -112,8 +132,9 @@ def _phase_reflections(phase, hap, inst, sample, typ, xlo, xhi, x, limits, prev=
         lam = flat_inst(inst).get("Lam", flat_inst(inst).get("Lam1"))     # GSAS-II: λ1 sets dmin
         dmin = lam / (2.0 * np.sin(np.radians(min(limits[1], 179.9) / 2.0)))
         dmax = np.inf
-    refl = generate_reflections(A, sg, dmin, dmax)
-    hkl, d, mult = refl["hkl"], refl["d"], refl["mult"]
+    rkey = (sg_name(gen["SGData"]), np.asarray(A, float).tobytes(), float(dmin), float(dmax))
+    refl = _cached(("refl",) + rkey, lambda: generate_reflections(A, sg, dmin, dmax))
+    hkl, d, mult = refl["hkl"].copy(), refl["d"].copy(), refl["mult"].copy()
     m = len(d)
     cols = {"h": hkl[:, 0], "k": hkl[:, 1], "l": hkl[:, 2], "mult": mult.astype(float), "d": d}
     if m == 0:
@@ -130,9 +151,13 @@ def _phase_reflections(phase, hap, inst, sample, typ, xlo, xhi, x, limits, prev=
     radiation = "neutron" if typ[1] == "N" else "xray"
     wave = None if tof else flat_inst(inst).get("Lam", flat_inst(inst).get("Lam1"))
     if len(atoms):
-        f, fp, fpp = scattering_factors(types, d, radiation, wavelength=wave)
-        sf = structure_factors(hkl, A, sg, xyz, frac, amult, uiso, f, fp, fpp, uaniso=uij, aniso=aniso)
-        Fc2, phs = np.asarray(sf["Fc2"], float), np.asarray(sf["phase"], float)
+        def _fc2():
+            f, fp, fpp = scattering_factors(types, d, radiation, wavelength=wave)
+            sf = structure_factors(hkl, A, sg, xyz, frac, amult, uiso, f, fp, fpp, uaniso=uij, aniso=aniso)
+            return np.asarray(sf["Fc2"], float), np.asarray(sf["phase"], float)
+        skey = rkey + (tuple(types), radiation, wave) + tuple(
+            a.tobytes() for a in (xyz, frac, amult, aniso, uiso, uij))
+        Fc2, phs = (a.copy() for a in _cached(("sf",) + skey, _fc2))
     else:
         Fc2, phs = np.zeros(m), np.zeros(m)
     if hap.get("LeBail") and prev is not None and len(prev) == m and np.array_equal(prev[:, :3], hkl):
