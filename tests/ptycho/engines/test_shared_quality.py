@@ -1,6 +1,6 @@
 """Object quality on ptypy's own MoonFlower data (../shared/ptypy-data), 200 iterations each.
 
-ptypy's NRMSE values are the README's; ours must be at least as good. DM and ML run by
+ptypy's NRMSE values are the README's; ours must be as good within TOLERANCE. DM and ML run by
 default (about 35 s together); RAAR, ePIE and SDR with BEAMKIT_PTYCHO_ALL=1 (bench/bench_ptycho.py
 runs all five and prints them).
 """
@@ -14,14 +14,19 @@ from beamkit.ptycho import benchdata, engines
 from shared_data import shared_file
 
 ALL = os.environ.get("BEAMKIT_PTYCHO_ALL") == "1"
-# Allowed excess over ptypy's NRMSE: none for DM/RAAR/SDR/ML (ours: 0.150, 0.163, 0.285, 0.1791 against
-# 0.176, 0.210, 0.288, 0.1797; ML's value moved within 0.1786-0.1795 under changes of float32 rounding
-# while it was tuned; it is the same for 1-16 threads; SDR without a probe support, as ptypy, gives
-# 0.2849, 0.2866, 0.2845 for seeds 0-2). ePIE keeps 1 %: with ptypy's update rules (no probe support,
-# global object norm re-read after each view) its final object still depends on the random view
-# order: seeds 0-7 give 0.1898, 0.1938, 0.1998, 0.1809, 0.1891, 0.1953, 0.1874, 0.1946 (mean 0.191)
-# against ptypy's 0.189 (README) and 0.185/0.187 in ptypy's own repeat runs; seed 0 (the default) is used.
-TOLERANCE = {"DM": 1.0, "RAAR": 1.0, "SDR": 1.0, "ML": 1.0, "EPIE": 1.01}
+# Allowed excess over ptypy's NRMSE. Views sit at ptypy's corners (round(pos/psize + 1e-5) in the
+# positions' own frame, storage 492 x 492; tests/ptycho/models/test_object_geometry.py). Until
+# issue 8 they were rounded relative to the scan's minimum, which is exactly where MoonFlowerScan
+# simulated each frame, so our runs had none of the up-to-half-pixel position error that ptypy's
+# runs carry (notes/ptypy.md 6.3) and scored DM 0.1496, RAAR 0.1625, SDR 0.2849, ML 0.1791,
+# ePIE 0.1898 (seed 0). With ptypy's corners the final error triples come close to ptypy's and
+# the NRMSE values are DM 0.1565, RAAR 0.1653, SDR 0.2924, ML 0.1833, ePIE 0.1969 (seed 0) against
+# ptypy's 0.1761, 0.2098, 0.2876, 0.1797, 0.189: DM and RAAR stay better; ML is 2.0 %, SDR 1.7 % and
+# ePIE 4.2 % worse, and the tolerances below record that (not a tuning target).
+TOLERANCE = {"DM": 1.0, "RAAR": 1.0, "SDR": 1.02, "ML": 1.025, "EPIE": 1.045}
+# DM's final (Fourier, Photons, Exit) errors: ptypy 19.81, 20.16, 2.763; ours 16.3, 19.1, 2.25 with
+# ptypy's corners (6.97, 18.9, 0.479 with the simulation's corners, so this checks the placement).
+DM_FINAL = ([19.81, 20.16, 2.763], 0.25)
 CASES = [pytest.param("DM"), pytest.param("ML")] + [pytest.param(e, marks=pytest.mark.skipif(not ALL, reason="set BEAMKIT_PTYCHO_ALL=1 (adds ~60 s)"))
      for e in ("RAAR", "EPIE", "SDR")]
 
@@ -36,6 +41,8 @@ def test_nrmse_at_least_as_good_as_ptypy(name):
     first, last = info[0]["error"], info[-1]["error"]
     if name == "DM":          # the first iteration's errors equal ptypy's (1.38e3, 1.28e5, 1.24e3)
         np.testing.assert_allclose(first, [1.38e3, 1.28e5, 1.24e3], rtol=0.01)
+        np.testing.assert_allclose(last, DM_FINAL[0], rtol=DM_FINAL[1])
+        assert blk.obj.shape[-2:] == (492, 492)
     if name == "EPIE":        # ptypy: first Fourier 1.07e3; Exit against GradFull's shared buffer 1.04e3 -> 1487/1631
         np.testing.assert_allclose(first[0], 1.07e3, rtol=0.01)
         assert 0.5 * 1487 < last[2] < 2 * 1631, last

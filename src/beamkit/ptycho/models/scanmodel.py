@@ -14,12 +14,31 @@ from .illumination import _get, add_modes, init_object, init_probe
 from .propagation import get_backend, make_propagator
 
 __all__ = ["ScanBlock", "ScanModel", "Vanilla", "Full", "OPRModel", "GradFull", "BlockVanilla", "BlockFull",
-           "BlockOPRModel", "BlockGradFull", "MODELS", "make_model", "wavelength_from_energy"]
+           "BlockOPRModel", "BlockGradFull", "MODELS", "make_model", "wavelength_from_energy",
+           "object_geometry"]
 
 
 def wavelength_from_energy(energy_kev: float) -> float:
     """Wavelength (m) of photons of ``energy_kev`` keV."""
     return 1.2398419843320026e-9 / float(energy_kev)
+
+
+def object_geometry(positions, psize, shape, pad_px: int = 0):
+    """``(center (px, 2), shape (Ny, Nx))`` of the object storage holding every view, as ptypy sizes it.
+
+    ptypy starts the storage with its origin at the physical zero of the positions (m), places
+    each view at ``d = round(pos / psize + 1e-5)`` and then grows the buffer to the tight box
+    ``[min(d) - shape//2, max(d) + (shape + 1)//2)`` plus ``pad_px`` on every side. Rounding in
+    that frame (not relative to the scan's minimum) decides the size: 492 px, not 493, on the
+    161-frame MoonFlower benchmark. ``psize`` object pixel (m), ``shape`` view shape (px).
+    """
+    sh = np.broadcast_to(np.asarray(shape, int), (2,))
+    if len(positions) == 0:
+        return sh // 2 + pad_px, tuple(int(v) for v in sh + 2 * pad_px)
+    d = np.round(np.asarray(positions, float) / np.asarray(psize, float) + 1e-5).astype(np.int64)
+    lo = d.min(axis=0) - sh // 2
+    hi = d.max(axis=0) + (sh + 1) // 2
+    return (-lo + pad_px).astype(float), tuple(int(v) for v in hi - lo + 2 * pad_px)
 
 
 class ScanBlock:
@@ -121,12 +140,7 @@ class ScanModel:
             opsize = lam * dist / (np.asarray(fshape) * dpsize / r)
         else:
             opsize = dpsize / r
-        # object storage geometry: all views inside, like ptypy (origin at the scan's minimum)
-        ppx = positions / opsize
-        lo = ppx.min(axis=0) if n else np.zeros(2)
-        center = -lo + np.asarray(fshape) // 2 + pad_px
-        span = (np.round(ppx - lo + 1e-5).max(axis=0) if n else np.zeros(2)).astype(int)
-        oshape = tuple(int(v) for v in span + np.asarray(fshape) + 2 * pad_px)
+        center, oshape = object_geometry(positions, opsize, fshape, pad_px)
         npm, nom = self._coherence()
         P = n if self.probe_per_view else 1
         obj = Storage(f"S{self.label}G00", init_object(_get(self.p, "sample", {}), oshape, nom).astype(self.dtype),
