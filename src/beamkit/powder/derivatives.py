@@ -127,9 +127,9 @@ class _HistCalc:
                         dx, cols["alp"][rows], cols["bet"][rows], cols["sig"][rows], cols["gam"][rows], derivs=True)
                     d = {"pos": dpos, "sig": dsig, "gam": dgam, "alp": dalp, "bet": dbet}
                 else:
-                    from .profile_cw import fcj_voigt
-                    P, dpos, dsig, dgam, dshl = fcj_voigt(dx, pos[rows], cols["sig"][rows], cols["gam"][rows],
-                                                          shl, derivs=True)
+                    from .profile_cw import fcj_voigt_peaks     # pairs indexed by reflection
+                    P, dpos, dsig, dgam, dshl = fcj_voigt_peaks(dx, rows, pos, cols["sig"], cols["gam"],
+                                                                np.full(pos.size, shl), derivs=True)
                     d = {"pos": dpos * dp[rows], "sig": dsig, "gam": dgam, "shl": dshl}
                 yc += np.bincount(pts, inten[rows] * kr * P, minlength=xin.size)
                 store.append((rows, pts, P, kr, d))
