@@ -139,8 +139,13 @@ class _HistCalc:
         self._sp = {}
         return yc
 
-    def column(self, var, objective) -> np.ndarray:
-        """dycalc/dvar on the in-limit points (after ``evaluate(derivs=True)``)."""
+    def column(self, var, objective, defer=None) -> np.ndarray:
+        """dycalc/dvar on the in-limit points (after ``evaluate(derivs=True)``).
+
+        ``defer``: a list; when given, the per-reflection differences of the chain-rule branch
+        are appended to it as (pname, {quantity: d(quantity)/dvar}) instead of being multiplied
+        out (see :meth:`apply_deferred`), and the returned column holds the rest only.
+        """
         name = var.name
         n = self.x.size
         v0 = var.value
@@ -167,6 +172,7 @@ class _HistCalc:
         var.set(v0 + h)
         rp = self.reflections(self.x)
         var.set(v0)
+        pending = []
         for pname, (cols, inten, store) in self.parts.items():
             cp = rp.get(pname)
             if cp is None or len(cp["d"]) != len(cols["d"]) or not (
@@ -175,15 +181,34 @@ class _HistCalc:
                 return self.full_fd_column(var)
             # forward differences of the reflection quantities (cheap, no profiles), chained with
             # the analytic profile derivatives through sparse (point × reflection) matrices
+            dqs = {"I": (cp["Icorr"] * cp["Fc2"] - inten) / h}
+            for key in self._sparse(pname):
+                if key not in ("I", "nc"):
+                    dq = (cp[key] - cols[key]) / h
+                    if np.any(dq):
+                        dqs[key] = dq
+            pending.append((pname, dqs))
+        if defer is not None:
+            defer.extend(pending)
+            return out
+        for pname, dqs in pending:
             S = self._sparse(pname)
-            out += S["I"] @ np.tile((cp["Icorr"] * cp["Fc2"] - inten) / h, S["nc"])
-            for key, M in S.items():
-                if key in ("I", "nc"):
-                    continue
-                dq = (cp[key] - cols[key]) / h
-                if np.any(dq):
-                    out += M @ np.tile(dq, S["nc"])
+            for key, dq in dqs.items():
+                out += S[key] @ np.tile(dq, S["nc"])
         return out
+
+    def apply_deferred(self, Jh, deferred):
+        """Add the deferred chain-rule products to the columns of Jh: one sparse × dense product
+        per (phase, quantity) for all columns.  deferred: [(column index, pname, {q: dq})]."""
+        groups = {}
+        for k, pname, dqs in deferred:
+            for key, dq in dqs.items():
+                groups.setdefault((pname, key), []).append((k, dq))
+        for (pname, key), items in groups.items():
+            S = self._sparse(pname)
+            D = np.tile(np.stack([dq for _, dq in items], axis=1), (S["nc"], 1))
+            ks = np.array([k for k, _ in items])
+            Jh[:, ks] += S[key] @ D
 
     def _sh_column(self, name, coeff):
         """Analytic dycalc/dC(l,n) of a spherical-harmonic texture coefficient: I·(dPO/dC)/PO.
@@ -310,9 +335,13 @@ class ProjectObjective:
         blocks = []
         for c in self.calcs:
             Jh = np.zeros((c.x.size, len(self.vary)))
+            deferred = []
             for k, name in enumerate(self.vary):
                 if self._affects(name, c.hid):
-                    Jh[:, k] = c.column(self.vars[name], self)
+                    pend = []
+                    Jh[:, k] = c.column(self.vars[name], self, defer=pend)
+                    deferred.extend((k, pname, dqs) for pname, dqs in pend)
+            c.apply_deferred(Jh, deferred)
             blocks.append(c.sw[:, None] * Jh)
         J = np.concatenate(blocks, axis=0) if blocks else np.zeros((0, len(self.vary)))
         if not np.all(np.isfinite(J)):
