@@ -46,10 +46,11 @@ def fd_step(v: float, name: str = "") -> float:
 
 
 def _ragged(starts, stops):
+    """(row, index) pairs of the ranges [starts[i], stops[i]): rows ascending, indices ascending in a row."""
     n = np.maximum(stops - starts, 0)
     rows = np.repeat(np.arange(n.size), n)
-    offs = np.cumsum(n) - n
-    return rows, starts[rows] + (np.arange(rows.size) - offs[rows])
+    shift = np.repeat(starts - (np.cumsum(n) - n), n)
+    return rows, np.arange(rows.size) + shift
 
 
 class _HistCalc:
