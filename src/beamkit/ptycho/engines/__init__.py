@@ -5,7 +5,8 @@ Where beamkit differs from ptypy 0.9 on purpose:
 * ePIE's ``alpha`` is the object step and ``beta`` the probe step, as the parameter docs say
   (ptypy's code swaps them; identical when alpha = beta).
 * ``subpix``/``subpix_start`` have no effect (as in ptypy): views sit on whole pixels, rounded
-  with ptypy's rule round(p + 1e-5) relative to the scan's first-corner origin.
+  with ptypy's rule round(pos/psize + 1e-5) in the positions' own frame, in a storage sized as
+  ptypy sizes it (``models.scanmodel.object_geometry``).
 * The DM/RAAR object inertia is ``object_inertia`` × the mean frame power (Σ I per frame), which
   keeps barely illuminated object pixels from blowing up.
 * ML's line search is evaluated in float64; for the Gaussian model the quartic polynomial is
