@@ -254,8 +254,9 @@ class _HistCalc:
                 return csc_matrix((vals, pts, indptr), shape=(n, nc * m), copy=False)
 
             S = {"nc": nc, "I": mat(np.concatenate([st[3] * st[2] for st in store]))}
+            iw = [st[3] * inten[st[0]] for st in store]          # kr·I per pair, once
             for q in [k for k in store[0][4] if k != "shl"]:
-                S[q] = mat(np.concatenate([st[3] * inten[st[0]] * st[4][q] for st in store]))
+                S[q] = mat(np.concatenate([w * st[4][q] for w, st in zip(iw, store)]))
             cache.clear()
             cache[key] = S
         return cache[key]
