@@ -81,16 +81,21 @@ def parse_imctrl_text(text: str, path=None) -> dict:
     return out
 
 
-def read_imctrl(path) -> dict:
-    """Read an ``.imctrl`` file; returns only the keys it holds (see :func:`apply_controls`)."""
+def read_key_value_file(path, what: str = "controls") -> dict:
+    """Read a GSAS-II ``key:value`` text file (``.imctrl``, ``.immask``) into a dict of its keys."""
     p = Path(path)
     try:
         text = p.read_text(encoding="latin-1")
     except OSError as exc:
-        raise FormatError(f"cannot read controls file: {exc}", path=p) from exc
-    vals = parse_imctrl_text(text, p)
+        raise FormatError(f"cannot read {what} file: {exc}", path=p) from exc
+    return parse_imctrl_text(text, p)
+
+
+def read_imctrl(path) -> dict:
+    """Read an ``.imctrl`` file; returns only the keys it holds (see :func:`apply_controls`)."""
+    vals = read_key_value_file(path, "controls")
     if not vals:
-        raise FormatError("empty controls file", path=p, expected="key:value lines")
+        raise FormatError("empty controls file", path=path, expected="key:value lines")
     return vals
 
 

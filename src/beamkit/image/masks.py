@@ -15,7 +15,7 @@ import numpy as np
 
 from ..core.files import atomic_write
 from ..errors import FormatError, ParameterError
-from .controls import parse_imctrl_text
+from .controls import read_key_value_file
 
 __all__ = ["default_masks", "read_immask", "write_immask", "position_mask", "frame_mask",
            "angular_mask", "threshold_mask", "check_masks"]
@@ -65,11 +65,7 @@ def check_masks(masks: dict, where="Masks") -> dict:
 def read_immask(path) -> dict:
     """Read an ``.immask`` file into a Masks dict (missing keys get empty defaults)."""
     p = Path(path)
-    try:
-        text = p.read_text(encoding="latin-1")
-    except OSError as exc:
-        raise FormatError(f"cannot read mask file: {exc}", path=p) from exc
-    vals = parse_imctrl_text(text, p)
+    vals = read_key_value_file(p, "mask")
     out = default_masks()
     for k, v in vals.items():
         if k not in MASK_KEYS:
