@@ -9,15 +9,13 @@ from __future__ import annotations
 
 import argparse
 import os
-import socket
-import subprocess
-import sys
 import tempfile
 import time
 
 import numpy as np
 
 from beamkit.microscope import File, Imspector, Stack
+from beamkit.microscope.server import serve_in_subprocess
 from _timing import best as _best
 
 
@@ -69,18 +67,7 @@ def files(mb: int, repeat: int) -> None:
 
 
 def remote(calls: int) -> None:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    proc = subprocess.Popen([sys.executable, "-m", "beamkit.cli", "microscope", "serve", "--port", str(port)],
-                            stdout=subprocess.DEVNULL)
-    try:
-        for _ in range(200):
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-                break
-            except OSError:
-                time.sleep(0.05)
+    with serve_in_subprocess() as port:
         im = Imspector("127.0.0.1", port)
         m = im.create_measurement()
         t0 = time.perf_counter()
@@ -100,9 +87,6 @@ def remote(calls: int) -> None:
         except ImportError:
             pass
         print(line, flush=True)
-    finally:
-        proc.terminate()
-        proc.wait(10)
 
 
 def main(argv=None) -> None:

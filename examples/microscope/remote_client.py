@@ -4,26 +4,12 @@ Starts ``beamkit microscope serve`` on a free loopback port in a child process,
 then connects with ``Imspector(host, port)`` (the real ``specpy`` client could
 connect the same way), runs a measurement and reads its stack data.
 """
-import socket
-import subprocess
-import sys
 import threading
-import time
 
 from beamkit.microscope import Imspector
+from beamkit.microscope.server import serve_in_subprocess
 
-with socket.socket() as s:
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-server = subprocess.Popen([sys.executable, "-m", "beamkit.cli", "microscope", "serve", "--port", str(port)],
-                          stdout=subprocess.DEVNULL)
-try:
-    for _ in range(200):
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-            break
-        except OSError:
-            time.sleep(0.05)
+with serve_in_subprocess() as port:     # `beamkit microscope serve --port PORT` in a child process
     im = Imspector("127.0.0.1", port)
     print("connected to Imspector", im.version())
     msr = im.create_measurement()
@@ -36,6 +22,3 @@ try:
     data = stack.data()                  # shared memory on this computer
     print(stack.name(), stack.shape(), data.dtype, "sum", int(data.sum()))
     print("same over TCP:", bool((stack.fetch() == data).all()))
-finally:
-    server.terminate()
-    server.wait(10)

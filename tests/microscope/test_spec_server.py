@@ -1,11 +1,6 @@
 """The SpecPy wire-protocol server: beamkit's client, malformed input, and the real specpy client."""
-import json
-import os
 import socket
-import subprocess
-import sys
 import threading
-import time
 
 import numpy as np
 import pytest
@@ -110,32 +105,12 @@ def test_malformed_messages_and_dropped_clients(server):
     assert im.measurement_names() == [server.imspector.measurement_names()[0]]
 
 
-def _free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture
 def server_process():
     """beamkit microscope serve in a child process (specpy holds the GIL while it waits)."""
-    port = _free_port()
-    env = dict(os.environ, SPEC_SERVER_PORT=str(port))
-    proc = subprocess.Popen([sys.executable, "-m", "beamkit.cli", "microscope", "serve"], env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    t0 = time.time()
-    while time.time() - t0 < 20:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-            break
-        except OSError:
-            time.sleep(0.1)
-    else:
-        proc.kill()
-        pytest.fail("server did not start: " + proc.stdout.read().decode(errors="replace"))
-    yield port
-    proc.terminate()
-    proc.wait(10)
+    from beamkit.microscope.server import serve_in_subprocess
+    with serve_in_subprocess() as port:
+        yield port
 
 
 def test_real_specpy_client(server_process, monkeypatch):
@@ -169,3 +144,11 @@ def test_real_specpy_client(server_process, monkeypatch):
     ours = Imspector("127.0.0.1", port).measurement(m.name()).stack(0).fetch()
     np.testing.assert_array_equal(d, ours)
     assert d.sum() > 0
+
+
+def test_serve_in_subprocess_reports_a_server_that_does_not_start():
+    from beamkit.errors import RemoteError
+    from beamkit.microscope.server import serve_in_subprocess
+    with pytest.raises(RemoteError, match="did not start"):
+        with serve_in_subprocess(port=70000, timeout=20):     # no such TCP port: the child exits
+            pass

@@ -12,6 +12,7 @@ message gets an error reply; a dropped client never stops the server.
 from __future__ import annotations
 
 import base64
+import contextlib
 import itertools
 import os
 import socket
@@ -28,7 +29,7 @@ from .obf_format import numpy_to_dt
 from .stack import Stack
 from .wire import ERR_METHOD, ERR_PARSE, ERR_REQUEST, ERR_SERVER, JsonStream, send_json
 
-__all__ = ["SpecServer", "DEFAULT_PORT", "serve"]
+__all__ = ["SpecServer", "DEFAULT_PORT", "serve", "serve_in_subprocess"]
 
 log = get_logger("microscope.server")
 DEFAULT_PORT = 12345
@@ -400,3 +401,50 @@ def serve(host: str = "127.0.0.1", port: int | None = None, imspector=None) -> N
     finally:
         srv.stop()
         srv.release_all()
+
+
+@contextlib.contextmanager
+def serve_in_subprocess(port: int | None = None, timeout: float = 20.0):
+    """Run ``beamkit microscope serve`` on loopback in a child process; yields its TCP port.
+
+    A child process, because specpy's client holds the interpreter lock while it waits.
+    Raises :class:`beamkit.errors.RemoteError` when the server does not accept a connection
+    within ``timeout`` seconds; the child is terminated on exit.
+    """
+    import subprocess
+    import sys
+    import tempfile
+    import time
+
+    from ..errors import RemoteError
+    if port is None:
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+    log = tempfile.TemporaryFile()          # a file, not a pipe: a chatty server never blocks on it
+    proc = subprocess.Popen([sys.executable, "-m", "beamkit.cli", "microscope", "serve", "--port", str(port)],
+                            stdout=log, stderr=subprocess.STDOUT)
+    try:
+        t0 = time.monotonic()
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+                break
+            except OSError:
+                if proc.poll() is not None or time.monotonic() - t0 > timeout:
+                    proc.kill()
+                    proc.wait(10)
+                    log.seek(0)
+                    out = log.read().decode(errors="replace")
+                    raise RemoteError(f"microscope server on port {port} did not start: {out}",
+                                      "ConnectionError") from None
+                time.sleep(0.05)
+        yield port
+    finally:
+        if proc.poll() is None:
+            proc.terminate()
+            try:
+                proc.wait(10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+        log.close()
