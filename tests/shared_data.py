@@ -20,3 +20,18 @@ def shared_file(*parts) -> Path:
     if not p.exists():
         pytest.skip(f"reference file {p} is absent")
     return p
+
+
+PBSO4_CIF = ("gsas2-data", "PythonScript", "data", "PbSO4-Wyckoff.cif")
+
+
+def gsas2_refl_csv(path):
+    """Numeric rows (14 columns: h, k, l, mult, d, pos, sig, gam, FWHM, ...) of a GSAS-II reflection CSV export."""
+    import numpy as np
+    rows = []
+    with open(path) as fh:
+        for line in fh:
+            parts = line.strip().split(",")
+            if len(parts) == 14 and parts[0].lstrip("-").isdigit():
+                rows.append([float(p) for p in parts])
+    return np.array(rows)

@@ -5,18 +5,7 @@ import pytest
 from beamkit.errors import FormatError, ParameterError
 from beamkit.powder import crystal as cr
 from beamkit.powder import scattering as sc
-from shared_data import shared_file
-
-CIF = ("gsas2-data", "PythonScript", "data", "PbSO4-Wyckoff.cif")
-
-
-def _refl_csv(path):
-    rows = []
-    for line in open(path):
-        parts = line.strip().split(",")
-        if len(parts) == 14 and parts[0].lstrip("-").isdigit():
-            rows.append([float(p) for p in parts])
-    return np.array(rows)
+from shared_data import PBSO4_CIF as CIF, gsas2_refl_csv as _refl_csv, shared_file
 
 
 def test_read_pbso4_cif():
