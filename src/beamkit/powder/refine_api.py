@@ -35,19 +35,20 @@ class ProjectRefineMixin:
     """Refinement methods of a G2Project (refine, do_refinements, variables, constraints, controls)."""
 
     # --- choosing histograms/phases ------------------------------------------
+    @staticmethod
+    def _pick(selection, every, need):
+        """'all'/None -> every(); a list -> each through need(); one item -> [need(item)]."""
+        if selection == "all" or selection is None:
+            return every()
+        if isinstance(selection, (list, tuple)):
+            return [need(x) for x in selection]
+        return [need(selection)]
+
     def _pick_hists(self, histogram="all"):
-        if histogram == "all" or histogram is None:
-            return self.histograms()
-        if isinstance(histogram, (list, tuple)):
-            return [self._need_hist(h) for h in histogram]
-        return [self._need_hist(histogram)]
+        return self._pick(histogram, self.histograms, self._need_hist)
 
     def _pick_phases(self, phase="all"):
-        if phase == "all" or phase is None:
-            return self.phases()
-        if isinstance(phase, (list, tuple)):
-            return [self._need_phase(p) for p in phase]
-        return [self._need_phase(phase)]
+        return self._pick(phase, self.phases, self._need_phase)
 
     # --- recipes ---------------------------------------------------------------
     def set_refinement(self, refinement, histogram="all", phase="all"):
