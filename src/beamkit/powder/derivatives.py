@@ -450,6 +450,7 @@ def _refine_project(project, hist_filter=None, quiet: bool = False) -> dict:
     from .restraints import restraint_rows
     rest = restraint_rows(project, obj)
     x0 = obj.values()
+    x_begin = x0.copy()
     if A.shape[0]:
         x0 = x0 - np.linalg.pinv(A) @ (A @ x0 - b)      # start on the constraint surface
         # null-space basis that leaves unconstrained variables alone (keeps the scaling sane)
@@ -536,11 +537,15 @@ def _refine_project(project, hist_filter=None, quiet: bool = False) -> dict:
     sig = np.sqrt(np.maximum(np.diag(covx), 0.0))
     if res.diverged:
         log.warning("%s", res.message)
+    # GSAS-II's 'Max shft/sig': largest signed (final − starting value)/esd over all cycles
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ss = np.where(sig > 0, (x - x_begin) / np.where(sig > 0, sig, 1.0), 0.0)
+    max_ss = float(np.max(ss)) if ss.size else 0.0
     _calc.compute_project(project)
     rvals = {"Rwp": float(100.0 * np.sqrt(chisq / sumw)) if sumw > 0 else 100.0, "GOF": gof,
              "chisq": chisq, "Nobs": nobs, "Nvars": nvars, "lamMax": float(res.lam_max),
              "SVD0": int(res.svd0), "converged": bool(res.converged), "DelChi2": float(res.delchi2),
-             "Max shft/sig": float(res.max_shift_sig), "ncyc": int(res.ncyc),
+             "Max shft/sig": max_ss, "ncyc": int(res.ncyc),
              "RestraintTerms": nres}
     if res.diverged:
         rvals["message"] = res.message
@@ -549,7 +554,8 @@ def _refine_project(project, hist_filter=None, quiet: bool = False) -> dict:
     cov.update({"varyList": list(vary), "variables": x.tolist(), "sig": sig.tolist(),
                 "covMatrix": covx, "Rvals": rvals,
                 "parmDict": {n: v.value for n, v in obj.vars.items()},
-                "Lastshft": (N @ res.last_shift).tolist() if res.last_shift is not None else None})
+                "Lastshft": (x - x_begin).tolist(),      # GSAS-II: total shift of this refinement
+                "lastShifts": dict(zip(vary, (N @ res.last_shift).tolist())) if res.last_shift is not None else {}})
     log.info("refinement: Rwp %.4f%%  GOF %.4f  chi² %.6g  Nobs %d  Nvars %d  cycles %d",
              rvals["Rwp"], gof, chisq, nobs, nvars, res.ncyc)
     return rvals

@@ -9,10 +9,14 @@ The model is described by two callables of the parameter vector ``x``:
 
 Each cycle solves ``(A·(1 + λ·I)) Δ = Y`` in the diagonally normalised space with an
 SVD pseudo-inverse (singular values below ``xtol`` of the largest are dropped),
-accepts the step when χ² does not rise by more than ``ftol``, and otherwise raises
-λ ×10 (starting at 10**lamda) until λ > 10.  Convergence: relative χ² drop
-< ``ftol`` (GSAS-II's ``min dM/M``).  The covariance is ``(JᵀJ)⁻¹·GOF²`` with
-``GOF = sqrt(χ² / (Nobs − Nvars))``.
+accepts the step when χ² does not rise by more than a relative tolerance that starts
+at ``ftol`` and doubles after every rejected trial of the cycle, and otherwise raises
+λ ×10 (starting at 10**lamda) until λ > 10; λ/10 carries to the next cycle.  The cycle
+ends converged when its relative χ² drop is < ``ftol`` (GSAS-II's ``min dM/M``; a drop
+that is negative, i.e. an accepted rise, counts too).  All of this is how GSAS-II's
+HessianLSQ behaves, so refinements stop where GSAS-II's stop.  The covariance is
+``(JᵀJ)⁻¹·GOF²`` with ``GOF = sqrt(χ² / (Nobs − Nvars))``; ``max_shift_sig`` is GSAS-II's
+'Max shft/sig', the largest signed total shift of the refinement over its esd.
 
 A step that makes χ² NaN/inf counts as a rise; a refinement that cannot take any
 finite step stops, keeps the last good parameters and names the variable with the
@@ -131,6 +135,7 @@ def hessian_lsq(func, x0, jac=None, hess=None, *, ftol: float = 1e-3, xtol: floa
         raise ParameterError("shift factor", "a positive number", shift_factor)
     t0 = time.perf_counter()
     x = np.array(x0, dtype=float, ndmin=1).copy()
+    x_start = x.copy()
     n = x.size
 
     def _hess(xv, r):
@@ -179,6 +184,7 @@ def hessian_lsq(func, x0, jac=None, hess=None, *, ftol: float = 1e-3, xtol: floa
         Yn = Y[ivec] / Ad
         An = A[np.ix_(ivec, ivec)] / np.outer(Ad, Ad)
         stuck = False
+        chitol = ftol                     # doubles after each rejected trial (GSAS-II)
         while True:
             Al = An * (1.0 + lam * np.eye(ivec.size))
             try:
@@ -200,7 +206,7 @@ def hessian_lsq(func, x0, jac=None, hess=None, *, ftol: float = 1e-3, xtol: floa
                 if rt is not None:
                     with np.errstate(over="ignore", invalid="ignore"):
                         chisq1 = float(np.sum(rt * rt))
-            if not np.isfinite(chisq1) or chisq1 > chisq0 * (1.0 + ftol):
+            if not np.isfinite(chisq1) or chisq1 > chisq0 * (1.0 + chitol):
                 lam = 10.0 ** lamda if lam == 0 else lam * 10.0
                 lam_max = max(lam_max, lam)
                 log.debug("cycle %d: chi2 %.6g -> %.6g, increasing Marquardt lambda to %.1e",
@@ -218,6 +224,7 @@ def hessian_lsq(func, x0, jac=None, hess=None, *, ftol: float = 1e-3, xtol: floa
                     else:
                         message = f"chi² stuck: {chisq1:.6g} > {chisq0:.6g} at lambda {lam:.0e}"
                     break
+                chitol *= 2.0
             else:
                 x = xt
                 last_shift = step
@@ -252,9 +259,10 @@ def hessian_lsq(func, x0, jac=None, hess=None, *, ftol: float = 1e-3, xtol: floa
                     delchi2=delchi2, fvec=r, psing=psing, diverged=diverged, runaway=runaway,
                     message=message, last_shift=last_shift,
                     time_s=time.perf_counter() - t0)
+    # GSAS-II's 'Max shft/sig': the largest (signed) total shift of the refinement over its esd
     sig = res.sig
     with np.errstate(divide="ignore", invalid="ignore"):
-        ss = np.abs(last_shift) / np.where(sig > 0, sig, np.inf)
+        ss = (x - x_start) / np.where(sig > 0, sig, np.inf)
     res.max_shift_sig = float(np.max(ss)) if ss.size else 0.0
     if diverged:
         log.warning(message)

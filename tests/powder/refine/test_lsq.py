@@ -133,3 +133,25 @@ def test_pinv_svd_drops_small_singular_values():
     a = np.diag([1.0, 1e-9])
     inv, nz = pinv_svd(a, 1e-6)
     assert nz == 1 and inv[0, 0] == pytest.approx(1.0) and inv[1, 1] == 0.0
+
+
+def test_rise_tolerance_doubles_after_each_rejected_trial():
+    """GSAS-II's HessianLSQ: after a rejected trial the allowed χ² rise doubles (ftol, 2·ftol, …).
+
+    χ² is 1 at x = 0 and 1.0015 anywhere else; the Gauss-Newton step (x = 1) is refused at
+    ftol = 1e-3, the next trial (λ = 1e-3) is accepted at 2e-3, and the negative χ² change
+    ends the refinement as converged.
+    """
+    def func(x):
+        return np.array([1.0 if x[0] == 0.0 else np.sqrt(1.0015)])
+
+    def hess(x):
+        return np.array([1.0]), np.array([[1.0]])
+
+    res = hessian_lsq(func, [0.0], hess=hess, ftol=1e-3, maxcyc=5)
+    assert res.ncyc == 1 and res.converged
+    assert res.lam_max == pytest.approx(1e-3)
+    assert res.x[0] == pytest.approx(1.0 / 1.001)
+    assert res.delchi2 == pytest.approx(-0.0015)
+    # GSAS-II's 'Max shft/sig' is the total shift over its esd (GOF² = χ² here: one obs, one var)
+    assert res.max_shift_sig == pytest.approx(res.x[0] / np.sqrt(1.0015), rel=1e-9)
