@@ -1,4 +1,5 @@
-"""Single-peak fitting of CW powder patterns (GSAS-II's DoPeakFit, mode 'useIP').
+"""Single-peak fitting of powder patterns (GSAS-II's DoPeakFit): the CW model, the fit driver,
+the peak-list helpers and the background tools.  The TOF model is :mod:`beamkit.powder.peaks_tof`.
 
 The model inside the limits is background (Chebyshev/power/cosine terms plus
 background peaks) + Σ peaks, each peak an FCJ-asymmetric TCH pseudo-Voigt
@@ -92,15 +93,22 @@ class PeakModel:
     ``vary``: the refined subset.  ``evaluate(p, jac=True)`` returns ycalc (and J).
     """
 
+    PEAK_KEYS = ("pos", "int", "sig", "gam")     #: value/flag pairs of a peak row
+    INST_VARY = _INST_VARY                        #: instrument terms the peak fit may refine
+    TOF = False
+
     def __init__(self, x, y, w, inst: dict, background: list, peaks: list, mode: str = "useIP",
                  parity: bool = True):
         typ = str(_iv_str(inst, "Type"))
-        if "T" in typ[2:]:
-            raise ParameterError("Instrument Parameters.Type", "a CW histogram for peak fitting", typ)
+        if ("T" in typ[2:]) != self.TOF:
+            want = "a TOF" if self.TOF else "a CW"
+            raise ParameterError("Instrument Parameters.Type", f"{want} histogram for this peak model", typ)
         self.x = np.asarray(x, float)
         self.y = np.asarray(y, float)
         self.w = np.asarray(w, float)
         self.inst = inst
+        if mode not in ("useIP", "hold", "LSQ"):
+            raise ParameterError("mode", "'useIP' or 'hold'", mode)
         self.mode = mode
         self.parity = parity
         bk, extra = background
@@ -120,11 +128,14 @@ class PeakModel:
                 vals.append(float(row[2 * j]))
                 vary.append(bool(row[2 * j + 1]))
         for i, row in enumerate(peaks):
-            for j, nm in enumerate(("pos", "int", "sig", "gam")):
+            if len(row) != 2 * len(self.PEAK_KEYS):
+                raise ParameterError(f"Peak List.peaks[{i}]", f"{2 * len(self.PEAK_KEYS)} entries "
+                                     f"({', '.join(self.PEAK_KEYS)} with flags)", row)
+            for j, nm in enumerate(self.PEAK_KEYS):
                 names.append(f"{nm}{i}")
                 vals.append(float(row[2 * j]))
                 vary.append(bool(row[2 * j + 1]))
-        for k in _INST_VARY:
+        for k in self.INST_VARY:
             if k in inst:
                 names.append(k)
                 vals.append(_iv(inst, k))
@@ -133,6 +144,11 @@ class PeakModel:
         self.p0 = np.array(vals, float)
         self.vary = [n for n, v in zip(names, vary) if v]
         self.index = {n: i for i, n in enumerate(names)}
+        self._setup()
+
+    def _setup(self):
+        """CW: the Kα2 companion (wavelength ratio shift and intensity ratio)."""
+        inst = self.inst
         self.lam1 = _iv(inst, "Lam1", _iv(inst, "Lam", 0.0))
         self.ka2 = "Lam1" in inst and "Lam2" in inst
         if self.ka2:
@@ -143,6 +159,12 @@ class PeakModel:
     # parameter access ----------------------------------------------------
     def _get(self, p, name):
         return p[self.index[name]]
+
+    def peak_value(self, p, pos, i, key):
+        """Value of ``key`` of peak i: its own for pos/int, else the width it is fitted with."""
+        if key in ("pos", "int"):
+            return p[self.index[f"{key}{i}"]]
+        return self._widths(p, pos, i, key)[0]
 
     def _widths(self, p, pos, i, key):
         """sig or gam of peak i: its own value, or the instrument's (mode useIP, unrefined)."""
@@ -263,12 +285,39 @@ class PeakModel:
             flat += np.bincount(cols[ok] * ncol + c[ok], weights=(mult[rows] * quantity[q])[ok],
                                 minlength=n * ncol)
 
+    def store(self, hist, p) -> None:
+        """Write the fitted values back into the histogram's background, peak list and instrument."""
+        bk = hist["Background"][0]
+        for i in range(self.nback):
+            bk[3 + i] = float(p[self.index[f"Back;{i}"]])
+        for i, row in enumerate(self.bkpeaks):
+            for j, nm in enumerate(("BkPkpos", "BkPkint", "BkPksig", "BkPkgam")):
+                row[2 * j] = float(p[self.index[f"{nm};{i}"]])
+        for i, row in enumerate(self.peaks):
+            pos = float(p[self.index[f"pos{i}"]])
+            for j, key in enumerate(self.PEAK_KEYS):
+                row[2 * j] = float(self.peak_value(p, pos, i, key))
+        inst = self.inst
+        for k in self.INST_VARY:
+            if k in self.index and isinstance(inst.get(k), list):
+                inst[k][1] = float(p[self.index[k]])
+
     def full(self, pv):
         """All parameter values with the varied ones replaced by ``pv``."""
         p = self.p0.copy()
         for n, v in zip(self.vary, pv):
             p[self.index[n]] = v
         return p
+
+
+def make_peak_model(x, y, w, inst: dict, background: list, peaks: list, mode: str = "useIP",
+                    parity: bool = True) -> PeakModel:
+    """The peak model for the histogram's type: :class:`PeakModel` (CW) or
+    :class:`beamkit.powder.peaks_tof.TOFPeakModel` (TOF)."""
+    if "T" in str(_iv_str(inst, "Type"))[2:]:
+        from .peaks_tof import TOFPeakModel
+        return TOFPeakModel(x, y, w, inst, background, peaks, mode, parity)
+    return PeakModel(x, y, w, inst, background, peaks, mode, parity)
 
 
 def _iv_str(inst, key):
@@ -333,7 +382,7 @@ def do_peak_fit(hist: dict, controls: dict | None = None, mode: str = "useIP", d
     if e - b < 2:
         raise ParameterError("Limits", "a range holding at least two data points", lim)
     peaks = hist["Peak List"]["peaks"] if peaks is None else peaks
-    model = PeakModel(x[b:e], y[b:e], w[b:e] * wt, inst, hist["Background"], peaks, mode, parity)
+    model = make_peak_model(x[b:e], y[b:e], w[b:e] * wt, inst, hist["Background"], peaks, mode, parity)
     sw = np.sqrt(np.maximum(model.w, 0.0))
     p0 = np.array([model.p0[model.index[n]] for n in model.vary])
 
@@ -371,7 +420,7 @@ def do_peak_fit(hist: dict, controls: dict | None = None, mode: str = "useIP", d
     gof = chisq / max(nobs - nv, 1)
     sig = np.sqrt(np.maximum(np.diag(inv), 0.0) * gof) if nv else np.zeros(0)
     sigdict = dict(zip(model.vary, sig.tolist()))
-    _store(hist, model, pfull)
+    model.store(hist, pfull)
     yc = model.evaluate(pfull)
     if data is None:
         arrs = hist["data"][1]
@@ -393,80 +442,104 @@ def do_peak_fit(hist: dict, controls: dict | None = None, mode: str = "useIP", d
     return out
 
 
-def _store(hist, model: PeakModel, p) -> None:
-    bk = hist["Background"][0]
-    for i in range(model.nback):
-        bk[3 + i] = float(p[model.index[f"Back;{i}"]])
-    for i, row in enumerate(model.bkpeaks):
-        for j, nm in enumerate(("BkPkpos", "BkPkint", "BkPksig", "BkPkgam")):
-            row[2 * j] = float(p[model.index[f"{nm};{i}"]])
-    for i, row in enumerate(model.peaks):
-        row[0] = float(p[model.index[f"pos{i}"]])
-        row[2] = float(p[model.index[f"int{i}"]])
-        row[4] = float(model._widths(p, row[0], i, "sig")[0])
-        row[6] = float(model._widths(p, row[0], i, "gam")[0])
-    inst = model.inst
-    for k in _INST_VARY:
-        if k in model.index and isinstance(inst.get(k), list):
-            inst[k][1] = float(p[model.index[k]])
-
-
 # ------------------------------------------------------------- peak list helpers
 def add_peak(hist: dict, area: float, dspace=None, Q=None, ttheta=None) -> list:
-    """Append a CW peak ``[pos, F, area, F, sig, F, gam, F]`` (sig/gam from U,V,W / X,Y,Z); returns it."""
+    """Append a peak at d (Å), Q (Å⁻¹) or 2θ (°, CW only) with widths from the instrument; returns it.
+
+    CW rows are ``[pos, F, area, T, sig, F, gam, F]``; TOF rows ``[pos, F, area, T, alp, F, bet, F,
+    sig, F, gam, F]`` (pos in µs from difC, difA, difB, Zero).  The area flag starts on, as in GSAS-II.
+    """
     given = [v is not None and v is not False for v in (dspace, Q, ttheta)]
     if sum(given) != 1:
         raise ParameterError("add_peak", "exactly one of dspace, Q or ttheta", (dspace, Q, ttheta))
     inst = hist["Instrument Parameters"][0]
     typ = str(_iv_str(inst, "Type"))
-    if "T" in typ[2:]:
-        raise ParameterError("Instrument Parameters.Type", "a CW histogram for add_peak", typ)
     if Q is not None:
+        if not float(Q) > 0:
+            raise ParameterError("Q", "a positive Q in Å⁻¹", Q)
         dspace = 2 * np.pi / float(Q)
-    if dspace is not None:
-        lam = _iv(inst, "Lam1", _iv(inst, "Lam", 0.0))
-        s = lam / (2.0 * float(dspace))
-        if not 0 < s < 1:
-            raise ParameterError("dspace", f"a d-spacing above λ/2 = {lam / 2:.4f} Å", dspace)
-        ttheta = 2.0 * np.degrees(np.arcsin(s)) + _iv(inst, "Zero")
-    tth = float(ttheta)
-    row = [tth, False, float(area), False, float(cw_sig(inst, tth)), False, float(cw_gam(inst, tth)), False]
-    hist.setdefault("Peak List", {"peaks": [], "sigDict": {}})["peaks"].append(row)
+    if dspace is not None and not float(dspace) > 0:
+        raise ParameterError("dspace", "a positive d-spacing in Å", dspace)
+    if "T" in typ[2:]:
+        if ttheta is not None:
+            raise ParameterError("ttheta", "dspace or Q for a TOF histogram", ttheta)
+        from .corrections import tof_position
+        from .peaks_tof import tof_peak_row
+        pos = tof_position(float(dspace), _iv(inst, "difC"), _iv(inst, "difA"), _iv(inst, "difB"), _iv(inst, "Zero"))
+        row = tof_peak_row(inst, float(pos), area)
+    else:
+        if dspace is not None:
+            lam = _iv(inst, "Lam1", _iv(inst, "Lam", 0.0))
+            s = lam / (2.0 * float(dspace))
+            if not 0 < s < 1:
+                raise ParameterError("dspace", f"a d-spacing above λ/2 = {lam / 2:.4f} Å", dspace)
+            ttheta = 2.0 * np.degrees(np.arcsin(s)) + _iv(inst, "Zero")
+        tth = float(ttheta)
+        row = [tth, False, float(area), True, float(cw_sig(inst, tth)), False, float(cw_gam(inst, tth)), False]
+    pl = hist.setdefault("Peak List", {"peaks": [], "sigDict": {}})
+    pl["sigDict"] = {}            # no longer valid
+    pl["peaks"].append(row)
     return row
 
 
-def set_peak_flags(hist: dict, peaklist=None, area=None, pos=None, sig=None, gam=None) -> None:
-    """Set refine flags of the peaks (all, or the indices in ``peaklist``); None leaves a flag as is."""
+def set_peak_flags(hist: dict, peaklist=None, area=None, pos=None, sig=None, gam=None,
+                   alp=None, bet=None) -> None:
+    """Set refine flags of the peaks (all, or the indices in ``peaklist``); None leaves a flag as is.
+
+    ``alp`` and ``bet`` exist for TOF peaks only (GSAS-II ignores them for CW)."""
     peaks = hist["Peak List"]["peaks"]
+    tof = "T" in str(_iv_str(hist["Instrument Parameters"][0], "Type"))[2:]
+    slots = ((pos, 1), (area, 3), (alp, 5), (bet, 7), (sig, 9), (gam, 11)) if tof else \
+        ((pos, 1), (area, 3), (sig, 5), (gam, 7))
     idx = range(len(peaks)) if peaklist is None else list(peaklist)
     for i in idx:
         if not 0 <= int(i) < len(peaks):
             raise ParameterError("peaklist", f"peak indices 0..{len(peaks) - 1}", i)
-        for j, f in ((1, pos), (3, area), (5, sig), (7, gam)):
+        for f, j in slots:
             if f is not None:
                 peaks[int(i)][j] = bool(f)
 
 
 def export_peaks(hist: dict, name: str, filename) -> str:
-    """Write the peak list as GSAS-II's text table (pos, d, esd(d), int, σ °, γ °, FWHM °).
+    """Write the peak list as GSAS-II's text table.
 
-    Unlike GSAS-II (quirk 5) esd(d) = ½·esd(2θ)[rad]·d/tanθ.
+    CW: pos, d, esd(d), int, σ °, γ °, FWHM °; unlike GSAS-II (quirk 5) esd(d) = ½·esd(2θ)[rad]·d/tanθ.
+    TOF: pos µs, d, esd(d), int, alp, bet, sig µs², gam µs, FWHM µs (TCH FWHM + ln2·(α+β)/(αβ),
+    GSAS-II's formula); esd(d) = esd(pos)/(dTOF/dd), where GSAS-II converts the esd as if it
+    were a time of flight.
     """
     from ..core.files import atomic_write
     from .profile_cw import fwhm_cw
     inst = hist["Instrument Parameters"][0]
-    lam = _iv(inst, "Lam1", _iv(inst, "Lam", 0.0))
-    zero = _iv(inst, "Zero")
+    tof = "T" in str(_iv_str(inst, "Type"))[2:]
     sigd = hist["Peak List"].get("sigDict", {})
-    lines = [f"#{name} Peak List \n", f"#wavelength = {lam:10.6f}\n",
-             "#      pos        dsp        esd          int        sig        gam       FWHM\n"]
-    for i, (pos, _, inten, _, sig, _, gam, _) in enumerate(hist["Peak List"]["peaks"]):
-        th = np.radians((pos - zero) / 2.0)
-        d = lam / (2.0 * np.sin(th))
-        esd = 0.5 * np.radians(sigd.get(f"pos{i}", 0.0)) * d / np.tan(th)
-        fw = float(fwhm_cw(sig, gam))
-        lines.append(f"{pos:10.4f} {d:10.5f} {esd:10.5f} {inten:12.2f} {np.sqrt(max(sig, 0)) / 100:10.5f} "
-                     f"{gam / 100:10.5f} {fw:10.5f} \n")
+    lines = [f"#{name} Peak List \n"]
+    rows = hist["Peak List"]["peaks"]
+    if tof:
+        from .calc_terms import tof_d_from_pos
+        from .corrections import tof_position
+        from .profile_tof import fwhm_tof
+        lines.append("#%9s %10s %10s %12s %10s %10s %10s %10s %10s\n"
+                     % ("pos", "dsp", "esd", "int", "alp", "bet", "sig", "gam", "FWHM"))
+        for i, (pos, _, inten, _, alp, _, bet, _, sig, _, gam, _) in enumerate(rows):
+            d = float(tof_d_from_pos(pos, inst))
+            slope = tof_position(d, _iv(inst, "difC"), _iv(inst, "difA"), _iv(inst, "difB"), derivs=True)[1]["d"]
+            esd = sigd.get(f"pos{i}", 0.0) / slope
+            fw = float(fwhm_tof(sig, gam)) + (alp + bet) * np.log(2.0) / (alp * bet)
+            lines.append(f"{pos:10.2f} {d:10.5f} {esd:10.5f} {inten:12.2f} {alp:10.3f} {bet:10.3f} "
+                         f"{sig:10.3f} {gam:10.3f} {fw:10.3f}\n")
+    else:
+        lam = _iv(inst, "Lam1", _iv(inst, "Lam", 0.0))
+        zero = _iv(inst, "Zero")
+        lines += [f"#wavelength = {lam:10.6f}\n",
+                  "#      pos        dsp        esd          int        sig        gam       FWHM\n"]
+        for i, (pos, _, inten, _, sig, _, gam, _) in enumerate(rows):
+            th = np.radians((pos - zero) / 2.0)
+            d = lam / (2.0 * np.sin(th))
+            esd = 0.5 * np.radians(sigd.get(f"pos{i}", 0.0)) * d / np.tan(th)
+            fw = float(fwhm_cw(sig, gam))
+            lines.append(f"{pos:10.4f} {d:10.5f} {esd:10.5f} {inten:12.2f} {np.sqrt(max(sig, 0)) / 100:10.5f} "
+                         f"{gam / 100:10.5f} {fw:10.5f} \n")
     with atomic_write(filename, "w") as fh:
         fh.writelines(lines)
     return str(filename)

@@ -330,12 +330,12 @@ class HistogramRefineMixin:
 
     # --- peaks ---------------------------------------------------------------
     def add_peak(self, area, dspace=None, Q=None, ttheta=None):
-        """Add a peak (sig/gam from the instrument); returns the new peak row."""
+        """Add a peak at d, Q or 2θ (CW) with widths from the instrument; returns the new peak row."""
         return _pk.add_peak(self.data, area, dspace=dspace, Q=Q, ttheta=ttheta)
 
     def set_peakFlags(self, peaklist=None, area=None, pos=None, sig=None, gam=None, alp=None, bet=None):
         """Set refine flags of peaks (all, or the indices in ``peaklist``)."""
-        _pk.set_peak_flags(self.data, peaklist, area=area, pos=pos, sig=sig, gam=gam)
+        _pk.set_peak_flags(self.data, peaklist, area=area, pos=pos, sig=sig, gam=gam, alp=alp, bet=bet)
 
     def refine_peaks(self, mode="useIP"):
         """Fit the peak list and background; returns the fit summary (Rwp, GOF = χ²/(N−P), sigDict…)."""

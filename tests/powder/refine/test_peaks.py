@@ -64,7 +64,7 @@ def test_add_peak_and_flags_and_errors():
     assert hist["Peak List"]["peaks"][1][0] == pytest.approx(18.0)
     PK.set_peak_flags(hist, [1], area=True, sig=True)
     assert hist["Peak List"]["peaks"][1][1:8:2] == [False, True, True, False]
-    assert hist["Peak List"]["peaks"][0][1:8:2] == [False] * 4
+    assert hist["Peak List"]["peaks"][0][1:8:2] == [False, True, False, False]   # area on, as GSAS-II
     with pytest.raises(ParameterError):
         PK.add_peak(hist, 1.0, ttheta=10, dspace=2)
     with pytest.raises(ParameterError):
