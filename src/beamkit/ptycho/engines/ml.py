@@ -185,16 +185,24 @@ class ML(BaseEngine):
             errs.append(e)
         return gO, gP, LLs, errs
 
+    @staticmethod
+    def _diffs(O):
+        """Forward differences along x and y without wrap-around (ptypy's delxf/delxb)."""
+        return O[..., :, 1:] - O[..., :, :-1], O[..., 1:, :] - O[..., :-1, :]
+
     def _reg_grad(self, O):
-        xp = self.xp
-        lap = (xp.roll(O, 1, -1) + xp.roll(O, -1, -1) + xp.roll(O, 1, -2) + xp.roll(O, -1, -2) - 4 * O)
-        return (-2 * self.reg_amp * lap).astype(O.dtype)
+        """Gradient of the del² prior, 2A·(∂⁻ − ∂⁺)O in both axes, zero-flux edges as in ptypy."""
+        dx, dy = self._diffs(O)
+        g = self.xp.zeros_like(O)
+        g[..., :, 1:] += dx
+        g[..., :, :-1] -= dx
+        g[..., 1:, :] += dy
+        g[..., :-1, :] -= dy
+        return (2 * self.reg_amp * g).astype(O.dtype)
 
     def _reg_ll(self, O):
-        xp = self.xp
-        dx = xp.roll(O, -1, -1) - O
-        dy = xp.roll(O, -1, -2) - O
-        return 2 * self.reg_amp * (_cnorm2(dx, xp) + _cnorm2(dy, xp))
+        dx, dy = self._diffs(O)
+        return 2 * self.reg_amp * (_cnorm2(dx, self.xp) + _cnorm2(dy, self.xp))
 
     # iteration --------------------------------------------------------------------
     def engine_iterate(self, num=1):
@@ -244,12 +252,6 @@ class ML(BaseEngine):
             self.hO[i] = (self.hO[i] * (bt / self.tmin) - dirO[i]).astype(self.cdt)
             self.hP[i] = (self.hP[i] * (bt / self.tmin) - s * gP[i]).astype(self.cdt)
         B = self._line_coeffs()
-        if B[1] >= 0 and bt > 0:
-            # not a descent direction: restart from the (preconditioned) steepest descent
-            for i in range(len(self.states)):
-                self.hO[i] = (-dirO[i]).astype(self.cdt)
-                self.hP[i] = (-s * gP[i]).astype(self.cdt)
-            B = self._line_coeffs()
         tmin = self._step(B)
         if not np.isfinite(tmin):
             tmin = 0.0
@@ -264,15 +266,12 @@ class ML(BaseEngine):
         return np.concatenate(errs).mean(axis=0) if errs else np.zeros(3)
 
     def _step(self, B):
-        """Step length: minimum of the quadratic model; the quartic one with 'all', or where the
-        quadratic step would raise the quartic cost (Gaussian model, large steps)."""
-        quad = -0.5 * B[1] / B[2] if B[2] > 0 else 0.0
-        quartic = len(B) == 5 and (B[3] != 0 or B[4] != 0)
-        if not quartic:
+        """Step length as ptypy: −B1/(2·B2) ('quadratic'); with 'all' the real root of the quartic's
+        derivative where the quartic is lowest."""
+        quad = -0.5 * B[1] / B[2] if B[2] != 0 else 0.0
+        if len(B) < 5:
             return quad
         poly = np.polynomial.Polynomial(B)
-        if self.p["poly_line_coeffs"] != "all" and poly(quad) <= B[0]:
-            return quad
         roots = poly.deriv().roots()
         roots = roots[np.abs(roots.imag) <= 1e-6 * np.maximum(np.abs(roots), 1e-300)].real
         if not len(roots):
@@ -282,7 +281,7 @@ class ML(BaseEngine):
     def _line_coeffs(self):
         """Polynomial coefficients B[k] of the cost along t·(h_O, h_P) (k = 0..2, or 0..4 with 'all')."""
         xp = self.xp
-        full = self.ml_type == "gaussian"        # quartic terms are cheap for the Gaussian model
+        full = self.ml_type == "gaussian" and self.p["poly_line_coeffs"] == "all"
         B = np.zeros(5 if full else 3, np.longdouble)
         fast = self.ml_type == "gaussian" and self.xp is np
         for i, st in enumerate(self.states):
@@ -300,7 +299,7 @@ class ML(BaseEngine):
                 I, w = st.I[s:e], st.w[s:e]
                 c = st.fi[s:e][:, None, None] if self.p["floating_intensities"] else 1.0
                 if fast:
-                    return self._gauss_coeffs(f[:, 0], a[:, 0], b[:, 0], I, w, c)
+                    return self._gauss_coeffs(f[:, 0], a[:, 0], b[:, 0], I, w, c, full)
                 out = np.zeros(5, np.longdouble)
                 if self.ml_type == "euclid":
                     af = xp.maximum(xp.abs(f), 1e-30)
@@ -343,17 +342,15 @@ class ML(BaseEngine):
             for o in st.runner.map(part):
                 B[:len(B)] += o[:len(B)]
             if self.reg_amp:
-                dxO = xp.roll(st.O, -1, -1) - st.O
-                dyO = xp.roll(st.O, -1, -2) - st.O
-                dxh = xp.roll(hO, -1, -1) - hO
-                dyh = xp.roll(hO, -1, -2) - hO
+                dxO, dyO = self._diffs(st.O)
+                dxh, dyh = self._diffs(hO)
                 B[0] += 2 * self.reg_amp * (_cnorm2(dxO, xp) + _cnorm2(dyO, xp))
                 B[1] += 2 * self.reg_amp * 2 * (_cdot(dxO, dxh, xp) + _cdot(dyO, dyh, xp))
                 B[2] += 2 * self.reg_amp * (_cnorm2(dxh, xp) + _cnorm2(dyh, xp))
         return [float(b) for b in B]
 
     @staticmethod
-    def _gauss_coeffs(f, a, b, I, w, c):
+    def _gauss_coeffs(f, a, b, I, w, c, quartic=True):
         """Quartic coefficients of Σ w·(c·|f + t·a + t²·b|² − I)² for one pod per view and no
         binning: the A terms in single precision, their products and sums in float64."""
         def S(x):
@@ -372,22 +369,24 @@ class ML(BaseEngine):
         A2 += ar * ar
         A2 += ai * ai
         A2 *= c
-        A3 = ar * br
-        A3 += ai * bi
-        A3 *= 2 * c
-        A4 = br * br
-        A4 += bi * bi
-        A4 *= c
         # float64 from here: the products of three terms overflow single precision early on
-        w, A0, A1, A2, A3, A4 = (x.astype(np.float64) for x in (w, A0, A1, A2, A3, A4))
+        w, A0, A1, A2 = (x.astype(np.float64) for x in (w, A0, A1, A2))
         wA0 = w * A0
         wA1 = w * A1
         out = np.zeros(5, np.longdouble)
         out[0] = S(wA0 * A0)
         out[1] = 2 * S(wA0 * A1)
         out[2] = S(wA1 * A1) + 2 * S(wA0 * A2)
-        out[3] = 2 * (S(wA0 * A3) + S(wA1 * A2))
-        out[4] = S(w * A2 * A2) + 2 * S(wA1 * A3) + 2 * S(wA0 * A4)
+        if quartic:
+            A3 = ar * br
+            A3 += ai * bi
+            A3 *= 2 * c
+            A4 = br * br
+            A4 += bi * bi
+            A4 *= c
+            A3, A4 = A3.astype(np.float64), A4.astype(np.float64)
+            out[3] = 2 * (S(wA0 * A3) + S(wA1 * A2))
+            out[4] = S(w * A2 * A2) + 2 * S(wA1 * A3) + 2 * S(wA0 * A4)
         return out
 
     def engine_finalize(self):
