@@ -2,7 +2,8 @@
 
 * X-ray: the International Tables 4-Gaussian fit (gemmi ``it92``, the same 9 coefficients GSAS-II
   prints), ``f0(s) = Σ a_i exp(-b_i s²) + c`` with ``s = sinθ/λ = 1/(2d)`` in Å⁻¹, in electrons.
-* Anomalous f′, f″ (electrons) from gemmi's Cromer–Liberman at the wavelength's energy.
+* Anomalous f′, f″ (electrons) from gemmi's Cromer–Liberman at the wavelength's energy, with
+  GSAS-II's relativistic correction of f′ by default (:func:`anomalous`).
 * Neutron: coherent scattering lengths in units of 10⁻¹² cm (= 10 fm), the unit GSAS-II uses:
   Sears 1992 (gemmi ``neutron92``) overridden by GSAS-II's own values where they differ
   (:data:`GSAS_NEUTRON_LENGTHS`), so that Fc² values compare directly.
@@ -17,7 +18,7 @@ import numpy as np
 from beamkit.errors import ParameterError
 
 __all__ = ["HC_KEV_A", "element_symbol", "ion_charge", "xray_coefficients", "xray_form_factors", "anomalous",
-           "neutron_lengths", "scattering_factors"]
+           "neutron_lengths", "scattering_factors", "FPRIME_CORRECTIONS"]
 
 HC_KEV_A = 12.398419843320026   # h·c in keV·Å: E(keV) = HC_KEV_A / λ(Å)
 
@@ -95,8 +96,45 @@ def xray_form_factors(types, d) -> np.ndarray:
     return np.einsum("tk,mtk->mt", a, np.exp(-b[None] * s2[..., None])) + c[None]
 
 
-def anomalous(types, wavelength: float):
-    """f′ and f″ (electrons, arrays (n,)) of each atom type at ``wavelength`` (Å)."""
+# Relativistic corrections to f′ (electrons), Z = 1 … 92, index Z − 1.
+# gemmi's Cromer–Liberman adds "kpcor − relcor" (Kissel & Pratt 1990 minus the original
+# relativistic term); the numbers are gemmi's table (src/fprime.cpp, calculate_correction).
+_KP_MINUS_REL = np.array([
+    0, 0, 0, -0.001, -0.001, -0.002, -0.003, -0.004, -0.005, -0.007, -0.008,
+    -0.01, -0.013, -0.015, -0.018, -0.021, -0.024, -0.027, -0.031, -0.035,
+    -0.04, -0.044, -0.049, -0.054, -0.06, -0.065, -0.071, -0.078, -0.085,
+    -0.092, -0.099, -0.107, -0.115, -0.123, -0.132, -0.141, -0.15, -0.16,
+    -0.17, -0.181, -0.191, -0.203, -0.214, -0.226, -0.238, -0.251, -0.264,
+    -0.277, -0.291, -0.305, -0.32, -0.335, -0.35, -0.366, -0.382, -0.398,
+    -0.415, -0.432, -0.45, -0.468, -0.4879, -0.5062, -0.5252, -0.545, -0.565,
+    -0.586, -0.607, -0.629, -0.651, -0.674, -0.697, -0.721, -0.745, -0.77,
+    -0.795, -0.821, -0.847, -0.874, -0.901, -0.929, -0.957, -0.986, -1.015,
+    -1.045, -1.076, -1.107, -1.139, -1.171, -1.204, -1.238, -1.272, -1.306])
+# GSAS-II's FPcalc instead subtracts Cromer & Liberman's own energy term ("ElEterm": the last
+# number of each element's last orbital record in GSAS-II's Xsect.dat), Z = 3 … 92.
+_GSAS_ELETERM = np.array([
+    0.0004, 0.0006, 0.0012, 0.0018, 0.0030, 0.0042, 0.0054, 0.0066, 0.0084, 0.0110,   # Li-Mg
+    0.0125, 0.0158, 0.0180, 0.0210, 0.0250, 0.0285, 0.0320, 0.0362, 0.0410, 0.0460,   # Al-Ti
+    0.0510, 0.0560, 0.0616, 0.0680, 0.0740, 0.0815, 0.0878, 0.0960, 0.104, 0.114,     # V-Ge
+    0.120, 0.132, 0.141, 0.150, 0.159, 0.171, 0.180, 0.192, 0.204, 0.216,             # As-Mo
+    0.228, 0.246, 0.258, 0.270, 0.285, 0.300, 0.318, 0.330, 0.348, 0.363,             # Tc-Te
+    0.384, 0.396, 0.414, 0.438, 0.456, 0.474, 0.492, 0.516, 0.534, 0.558,             # I-Sm
+    0.582, 0.610, 0.624, 0.648, 0.672, 0.696, 0.723, 0.750, 0.780, 0.804,             # Eu-Hf
+    0.834, 0.864, 0.900, 0.919, 0.948, 0.984, 1.014, 1.046, 1.080, 1.116,             # Ta-Pb
+    1.149, 1.189, 1.224, 1.260, 1.296, 1.332, 1.374, 1.416, 1.458, 1.470])            # Bi-U
+FPRIME_CORRECTIONS = ("gsas", "kissel-pratt")
+
+
+def anomalous(types, wavelength: float, correction: str = "gsas"):
+    """f′ and f″ (electrons, arrays (n,)) of each atom type at ``wavelength`` (Å).
+
+    Cromer–Liberman orbital sums from gemmi.  ``correction`` picks the relativistic term of f′:
+    'gsas' (default) as GSAS-II's FPcalc, i.e. gemmi's value without its Kissel–Pratt term and
+    minus Cromer–Liberman's energy term (Pb at 1.5405 Å: −4.078, as GSAS-II lists); or
+    'kissel-pratt', gemmi's value unchanged (Pb −3.948).  f″ is the same for both.
+    """
+    if correction not in FPRIME_CORRECTIONS:
+        raise ParameterError("f' correction", "'gsas' or 'kissel-pratt'", correction)
     lam = float(wavelength)
     if not np.isfinite(lam) or lam <= 0:
         raise ParameterError("wavelength", "a positive wavelength in Å", wavelength)
@@ -109,6 +147,8 @@ def anomalous(types, wavelength: float):
             fpp.append(0.0)
             continue
         p, pp = gemmi.cromer_liberman(z=z, energy=energy_ev)
+        if correction == "gsas" and z <= 92:
+            p = p - _KP_MINUS_REL[z - 1] - _GSAS_ELETERM[z - 3]
         fp.append(p)
         fpp.append(pp)
     return np.array(fp), np.array(fpp)

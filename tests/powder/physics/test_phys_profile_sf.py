@@ -168,3 +168,23 @@ def test_chunked_pairs_equal_single_block(monkeypatch):
     np.testing.assert_allclose(b, a[0], rtol=1e-12, atol=1e-300)
     # the per-pair API gives the same values
     np.testing.assert_allclose(pc.fcj_voigt(dx, pos[ipk], sig[ipk], gam[ipk], 0.01), b, rtol=1e-12)
+
+
+def test_fprime_gsas_correction_matches_gsas2_listing():
+    """f′/f″ at Cu Kα1 (1.5405 Å) as GSAS-II lists them for PbSO4 (reference/PythonScript/step9.lst).
+
+    'gsas' (default) replaces gemmi's Kissel-Pratt term by Cromer-Liberman's energy term, as GSAS-II's
+    FPcalc does; 'kissel-pratt' keeps gemmi's value.  Listing values are rounded to 3 decimals.
+    """
+    fp, fpp = sc.anomalous(["Pb", "S", "O-2"], 1.5405)
+    assert fp == pytest.approx([-4.078, 0.333, 0.049], abs=6e-4)
+    assert fpp == pytest.approx([8.501, 0.557, 0.032], abs=6e-4)
+    fp_kp, fpp_kp = sc.anomalous(["Pb", "S", "O"], 1.5405, correction="kissel-pratt")
+    assert fp_kp[0] == pytest.approx(-3.948, abs=6e-4)
+    assert fp[0] - fp_kp[0] == pytest.approx(0.986 - 1.116, abs=1e-9)    # minus kpcor-relcor, minus ElEterm
+    assert np.array_equal(fpp, fpp_kp)
+    # hydrogen has no anomalous terms in either; unknown correction names raise
+    assert sc.anomalous(["H"], 1.5405)[0][0] == 0.0
+    from beamkit.errors import ParameterError
+    with pytest.raises(ParameterError):
+        sc.anomalous(["Pb"], 1.5405, correction="henke")
