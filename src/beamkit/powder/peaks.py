@@ -200,19 +200,24 @@ class PeakModel:
                 comps.append((str(i), pos2, inten, self.kratio, sig, gam, dp2, dsig, dgam))
         return comps, shl
 
-    def evaluate(self, p, jac: bool = False):
-        """ycalc on the in-limit points; with ``jac`` also J = dycalc/dp[vary] (N, nvary)."""
-        p = np.asarray(p, float)
-        x = self.x
-        yb = self.bkmat @ p[:self.nback] if self.nback else np.zeros_like(x)
-        comps, shl = self.components(p)
-        yc = yb.copy()
-        J = np.zeros((x.size, len(self.vary))) if jac else None
+    def _background(self, p, jac):
+        """(background on x, J with its Back;i columns filled or None, {varied name: column})."""
+        yb = self.bkmat @ p[:self.nback] if self.nback else np.zeros_like(self.x)
+        J = np.zeros((self.x.size, len(self.vary))) if jac else None
         col = {n: k for k, n in enumerate(self.vary)}
         if jac:
             for i in range(self.nback):
                 if f"Back;{i}" in col:
                     J[:, col[f"Back;{i}"]] = self.bkmat[:, i]
+        return yb, J, col
+
+    def evaluate(self, p, jac: bool = False):
+        """ycalc on the in-limit points; with ``jac`` also J = dycalc/dp[vary] (N, nvary)."""
+        p = np.asarray(p, float)
+        x = self.x
+        yb, J, col = self._background(p, jac)
+        yc = yb.copy()
+        comps, shl = self.components(p)
         if comps:
             from .profile_cw import cw_peak_window, fcj_voigt
             pos = np.array([c[1] for c in comps])

@@ -117,14 +117,8 @@ class TOFPeakModel(PeakModel):
         """ycalc on the in-limit points; with ``jac`` also J = dycalc/dp[vary] (N, nvary)."""
         p = np.asarray(p, float)
         x = self.x
-        yb = self.bkmat @ p[:self.nback] if self.nback else np.zeros_like(x)
+        yb, J, col = self._background(p, jac)
         yc = yb.copy()
-        J = np.zeros((x.size, len(self.vary))) if jac else None
-        col = {n: k for k, n in enumerate(self.vary)}
-        if jac:
-            for i in range(self.nback):
-                if f"Back;{i}" in col:
-                    J[:, col[f"Back;{i}"]] = self.bkmat[:, i]
         comps = self.components(p)
         if comps:
             pos, inten, alp, bet, sig, gam = (np.array([c[k] for c in comps], float) for k in range(6))
