@@ -6,6 +6,11 @@ Likelihoods (``ML_type``): Gaussian (w = R·m/(1/R + I) on I_model − I), Poiss
 gradient, σ decaying each iteration), scale_precond (probe/object step balance),
 wavefield_precond, poly_line_coeffs ('quadratic' or 'all'). The error triple is
 (0, LL_view/Npix, 0) as ptypy reports it.
+
+As ptypy 0.9's ML: the del² prior uses differences without wrap-around (zero at the storage
+edges); the step is −B1/(2·B2) with 'quadratic' (no safeguard, no restart) and, with 'all',
+the best real stationary point of the full degree-8 polynomial; the preconditioners act on
+the gradient and again when the new direction is formed.
 """
 from __future__ import annotations
 
@@ -64,6 +69,17 @@ def _smooth(a, sigma, xp):
     else:
         out = xp.fft.ifft2(xp.fft.fft2(b, s=(my, mx)) * g)
     return out[..., r:r + ny, r:r + nx].astype(a.dtype)
+
+
+def _square_poly(As, w, total, n):
+    """Coefficients (first ``n``, long double) of Σ w·(Σ_k A_k·t^k)² in t."""
+    out = np.zeros(9, np.longdouble)
+    for i in range(len(As)):
+        wAi = w * As[i]
+        for j in range(i, len(As)):
+            if i + j < n:
+                out[i + j] += (1 if i == j else 2) * total(wAi * As[j])
+    return out
 
 
 def _cnorm2(a, xp):
@@ -209,6 +225,7 @@ class ML(BaseEngine):
         xp = self.xp
         gO, gP, LL, errs = self._gradients()
         do_probe = self.curiter >= int(self.p["probe_update_start"])
+        wf = []          # wavefield preconditioners 1/sqrt(fluence + delta) per state (object, probe)
         for i, st in enumerate(self.states):
             if self.reg_amp:
                 gO[i] = gO[i] + self._reg_grad(st.O)
@@ -219,9 +236,11 @@ class ML(BaseEngine):
             if self.p["wavefield_precond"]:
                 fo = scatter_add(xp.broadcast_to(reduce_modes((xp.abs(pods_probe(st.P, st.pidx, st.pm)) ** 2), st.om, st.O.shape[0]),
                                                  (st.n, st.O.shape[0]) + st.P.shape[-2:]), st.flat, st.O.shape, st.A)
-                gO[i] = (gO[i] / xp.sqrt(fo + float(self.p["wavefield_delta_object"]))).astype(self.cdt)
                 fp = (xp.abs(gather(st.O, st.flat, st.corners)) ** 2).sum(axis=(0, 1))
-                gP[i] = (gP[i] / xp.sqrt(fp + float(self.p["wavefield_delta_probe"]))).astype(self.cdt)
+                wf.append((1 / xp.sqrt(fo + float(self.p["wavefield_delta_object"])),
+                           1 / xp.sqrt(fp + float(self.p["wavefield_delta_probe"]))))
+                gO[i] = (gO[i] * wf[i][0]).astype(self.cdt)
+                gP[i] = (gP[i] * wf[i][1]).astype(self.cdt)
         if self.sigma:
             self.sigma *= (1.0 - float(self.p["smooth_gradient_decay"]))
             gO = [_smooth(g, self.sigma, xp) for g in gO]
@@ -247,10 +266,14 @@ class ML(BaseEngine):
         if self.hO is None:
             self.hO = [xp.zeros_like(g) for g in gO]
             self.hP = [xp.zeros_like(g) for g in gP]
-        dirO = [(_smooth(g, self.sigma, xp) if self.sigma else g) for g in gO]
+        # as ptypy, the direction takes the preconditioned gradient through the preconditioners
+        # once more: smoothing (and the wavefield factor) act twice on the object, the wavefield on the probe
+        dirO = [g * wf[i][0] if wf else g for i, g in enumerate(gO)]
+        dirO = [(_smooth(g, self.sigma, xp) if self.sigma else g) for g in dirO]
+        dirP = [s * g * wf[i][1] if wf else s * g for i, g in enumerate(gP)]
         for i in range(len(self.states)):
             self.hO[i] = (self.hO[i] * (bt / self.tmin) - dirO[i]).astype(self.cdt)
-            self.hP[i] = (self.hP[i] * (bt / self.tmin) - s * gP[i]).astype(self.cdt)
+            self.hP[i] = (self.hP[i] * (bt / self.tmin) - dirP[i]).astype(self.cdt)
         B = self._line_coeffs()
         tmin = self._step(B)
         if not np.isfinite(tmin):
@@ -266,8 +289,8 @@ class ML(BaseEngine):
         return np.concatenate(errs).mean(axis=0) if errs else np.zeros(3)
 
     def _step(self, B):
-        """Step length as ptypy: −B1/(2·B2) ('quadratic'); with 'all' the real root of the quartic's
-        derivative where the quartic is lowest."""
+        """Step length as ptypy: −B1/(2·B2) ('quadratic'); with 'all' the real root of the polynomial's
+        derivative where the polynomial is lowest."""
         quad = -0.5 * B[1] / B[2] if B[2] != 0 else 0.0
         if len(B) < 5:
             return quad
@@ -279,10 +302,11 @@ class ML(BaseEngine):
         return float(roots[int(np.argmin(poly(roots)))])
 
     def _line_coeffs(self):
-        """Polynomial coefficients B[k] of the cost along t·(h_O, h_P) (k = 0..2, or 0..4 with 'all')."""
+        """Polynomial coefficients B[k] of the cost along t·(h_O, h_P): k = 0..2, or with 'all' (Gaussian)
+        the full degree-8 polynomial Σ w·(A0 + A1·t + … + A4·t⁴)², as ptypy's poly_line_all_coeffs."""
         xp = self.xp
         full = self.ml_type == "gaussian" and self.p["poly_line_coeffs"] == "all"
-        B = np.zeros(5 if full else 3, np.longdouble)
+        B = np.zeros(9 if full else 3, np.longdouble)
         fast = self.ml_type == "gaussian" and self.xp is np
         for i, st in enumerate(self.states):
             hO, hP = self.hO[i], self.hP[i]
@@ -300,7 +324,7 @@ class ML(BaseEngine):
                 c = st.fi[s:e][:, None, None] if self.p["floating_intensities"] else 1.0
                 if fast:
                     return self._gauss_coeffs(f[:, 0], a[:, 0], b[:, 0], I, w, c, full)
-                out = np.zeros(5, np.longdouble)
+                out = np.zeros(9, np.longdouble)
                 if self.ml_type == "euclid":
                     af = xp.maximum(xp.abs(f), 1e-30)
                     ra = (f.conj() * a).real
@@ -331,13 +355,8 @@ class ML(BaseEngine):
                     return out
                 if self.ml_type == "gaussian":
                     A0 = A0 - I
-                out[0] = float((w * A0 ** 2).sum())
-                out[1] = float((2 * w * A0 * A1).sum())
-                out[2] = float((w * (A1 ** 2 + 2 * A0 * A2)).sum())
-                if full and self.ml_type == "gaussian":
-                    out[3] = float((2 * w * (A0 * A3 + A1 * A2)).sum())
-                    out[4] = float((w * (A2 ** 2 + 2 * A1 * A3 + 2 * A0 * A4)).sum())
-                return out
+                As = [A0, A1, A2] + ([A3, A4] if full and self.ml_type == "gaussian" else [])
+                return _square_poly(As, w, lambda x: float(x.sum()), 3 if len(As) == 3 else 9)
             fast = fast and st.K == 1 and r == 1
             for o in st.runner.map(part):
                 B[:len(B)] += o[:len(B)]
@@ -351,8 +370,8 @@ class ML(BaseEngine):
 
     @staticmethod
     def _gauss_coeffs(f, a, b, I, w, c, quartic=True):
-        """Quartic coefficients of Σ w·(c·|f + t·a + t²·b|² − I)² for one pod per view and no
-        binning: the A terms in single precision, their products and sums in float64."""
+        """Coefficients of Σ w·(c·|f + t·a + t²·b|² − I)² in t (degree 2, or all 9 with ``quartic``) for
+        one pod per view and no binning: the A terms in single precision, products and sums in float64."""
         def S(x):
             return float(np.add.reduce(x, axis=None, dtype=np.float64))
         fr, fi, ar, ai, br, bi = f.real, f.imag, a.real, a.imag, b.real, b.imag
@@ -369,14 +388,7 @@ class ML(BaseEngine):
         A2 += ar * ar
         A2 += ai * ai
         A2 *= c
-        # float64 from here: the products of three terms overflow single precision early on
-        w, A0, A1, A2 = (x.astype(np.float64) for x in (w, A0, A1, A2))
-        wA0 = w * A0
-        wA1 = w * A1
-        out = np.zeros(5, np.longdouble)
-        out[0] = S(wA0 * A0)
-        out[1] = 2 * S(wA0 * A1)
-        out[2] = S(wA1 * A1) + 2 * S(wA0 * A2)
+        As = [A0, A1, A2]
         if quartic:
             A3 = ar * br
             A3 += ai * bi
@@ -384,10 +396,9 @@ class ML(BaseEngine):
             A4 = br * br
             A4 += bi * bi
             A4 *= c
-            A3, A4 = A3.astype(np.float64), A4.astype(np.float64)
-            out[3] = 2 * (S(wA0 * A3) + S(wA1 * A2))
-            out[4] = S(w * A2 * A2) + 2 * S(wA1 * A3) + 2 * S(wA0 * A4)
-        return out
+            As += [A3, A4]
+        # float64 from here: the products of three terms overflow single precision early on
+        return _square_poly([x.astype(np.float64) for x in As], w.astype(np.float64), S, 9 if quartic else 3)
 
     def engine_finalize(self):
         if self.p["floating_intensities"] and self.ptycho is not None:
