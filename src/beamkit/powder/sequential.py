@@ -87,7 +87,13 @@ def _for_hist(name, hid) -> bool:
 
 
 def _copy_forward(project, src, dst):
-    """Start histogram ``dst`` from the refined values of ``src`` (hist-level and HAP variables)."""
+    """Start histogram ``dst`` from the refined values of ``src`` (hist-level and HAP variables).
+
+    As GSAS-II's SeqRefine (Copy2Next): every variable refined in ``src`` is renamed to ``dst``
+    and its value copied whether or not it is refined in ``dst``.  A variable refined only in
+    the first histogram (e.g. ``:0:DisplaceX``) therefore lands, fixed, in the second one and
+    goes no further.  Phase variables need no copy: they live in the phase and carry over.
+    """
     from .derivatives import project_variables
     vs = project_variables(project)
     hs, hd = str(project.histogram(src).id), str(project.histogram(dst).id)
@@ -124,6 +130,11 @@ def run_sequential(project) -> dict:
         raise ParameterError("sequential", "a list of histograms (set_Controls('sequential', ...))", [])
     if ctrl.get("Reverse Seq"):
         names = names[::-1]
+    for p in project.phases():      # GSAS-II's SeqRefine refuses these too
+        if p.data["General"]["Cell"][0]:
+            raise ParameterError(f"Phases/{p.name}/General/Cell",
+                                 "cell refinement off in a sequential fit (refine the histograms' Dij instead)",
+                                 True)
     results = {"histNames": list(names)}
     if ctrl.get("Copy2Next", False) or len(names) == 1:
         prev = None

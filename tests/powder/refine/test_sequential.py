@@ -1,24 +1,55 @@
-"""Sequential refinement from GSAS-II's 7Konly.gpx (notes §13.6)."""
+"""Sequential refinement from GSAS-II's 7Konly.gpx (notes §13.6).
+
+Reference: ``reference/SeqRefine/seq_results.txt`` (GSAS-II, documentation example, seqCopy on).
+Issue 4 asks for every histogram's CuCr2O4 a, b, c within 1e-4 relative and wR within 2 %.
+Two histograms need a word (measured numbers in the tests below):
+
+* OH_04.  GSAS-II's ``G2PwdrData.clear_refinements`` returns as soon as it has handled a
+  boolean 'Background' entry, so the documentation's
+  ``clear_refinements({'Background': False, 'Sample Parameters': ['DisplaceX']})`` leaves
+  DisplaceX refined on OH_00.  SeqRefine then copies OH_00's refined ``:0:DisplaceX``
+  (10.8 µm, made for a 1000 mm radius) into OH_04 (200 mm radius), where it is not refined
+  and so goes no further: OH_04 alone is fitted with a false 54 µm-equivalent displacement
+  that its Dij partly absorb (wR 15.21 % between neighbours at 13.5 %, cell below OH_00's).
+  Evidence: GSAS-II's OH_00 D11 esd, 1.409e-7, is what we get with DisplaceX refined there
+  (1.41e-7) and not without it (0.88e-7); with OH_00's DisplaceX in OH_04 we land on GSAS-II's
+  OH_04 cell to 1.2e-5.  beamkit's clear_refinements clears both, as the documentation means.
+* OH_41.  b ≈ c there and the fit has two mirror minima (b↔c).  GSAS-II's OH_41 has b < c by
+  8.1e-4 Å where every neighbour has b ≥ c; ours has b > c by 9.1e-4 Å.  a and the pair
+  {b, c} agree within 1e-5.
+"""
+import ast
 import shutil
 
 import numpy as np
 import pytest
 
-from tests.conftest import shared_file
+from shared_data import shared_file
+
+H00, H04, H09, H41 = ("PWDR OH_%s.fxye Bank 1" % n for n in ("00", "04", "09", "41"))
 
 
 def _ref_table():
-    import ast
+    """{histogram: (Rwp %, CuCr2O4 [a, b, c], CuO [a, b, c, beta], (D11, esd))} from GSAS-II."""
     rows = {}
     for line in shared_file("gsas2-data", "reference", "SeqRefine", "seq_results.txt").read_text().splitlines():
         name = line.split(" Rwp ")[0][4:]
         rwp = float(line.split(" Rwp ")[1].split()[0])
         cell = ast.literal_eval(line.split("CuCr2O4 a,b,c ")[1].split(" CuO")[0])
-        rows[name] = (rwp, cell)
+        cuo = ast.literal_eval(line.split("CuO a,b,c,beta ")[1].split(" D11")[0])
+        d11 = tuple(float(v.split(")")[0]) for v in line.split("np.float64(")[1:3])
+        rows[name] = (rwp, cell, cuo, d11)
     return rows
 
 
+def _doc_files():
+    """The documentation's histograms after OH_00: every OH_*.fxye, sorted."""
+    d = shared_file("gsas2-data", "SeqRefine", "data")
+    return sorted(p.name for p in d.glob("OH_*.fxye") if p.name != "OH_00.fxye")
+
+
 def _setup(tmp_path, files, seqcopy=True):
+    """The documentation's sequential example on a copy of 7Konly.gpx, with ``files`` after OH_00."""
     import beamkit.powder as G2sc
     gpxfile = shared_file("gsas2-data", "reference", "gpx", "7Konly.gpx")
     d = shared_file("gsas2-data", "SeqRefine", "data")
@@ -44,28 +75,79 @@ def _setup(tmp_path, files, seqcopy=True):
     return gpx
 
 
-def test_sequential_seqcopy_matches_gsas2(tmp_path):
-    ref = _ref_table()
-    gpx = _setup(tmp_path, ["OH_04.fxye", "OH_09.fxye"])
+@pytest.fixture(scope="module")
+def seq17(tmp_path_factory):
+    """The documentation's run over all 17 histograms (~35 s)."""
+    gpx = _setup(tmp_path_factory.mktemp("seq17"), _doc_files())
     gpx.refine()
-    seq = gpx.seqref()
-    assert seq.histograms() == ["PWDR OH_00.fxye Bank 1", "PWDR OH_04.fxye Bank 1", "PWDR OH_09.fxye Bank 1"]
-    for h in seq.histograms():
+    return gpx, gpx.seqref()
+
+
+def test_sequential_17_histograms_match_gsas2(seq17):
+    gpx, seq = seq17
+    ref = _ref_table()
+    names = seq.histograms()
+    assert len(names) == 17 and names == list(ref)          # GSAS-II's order
+    varied = [":%d:Scale", "0:%d:D11", "0:%d:D22", "0:%d:D33", "1:%d:Mustrain;i", "1:%d:D11", "1:%d:D22", "1:%d:D33"]
+    for i, h in enumerate(names):
+        r = seq.RefData(h)
+        assert r["varyList"] == [v % i for v in varied]
         cell, esd, _ = seq.get_cell_and_esd(0, h)
-        rwp = seq.RefData(h)["Rvals"]["Rwp"]
-        rrwp, rcell = ref[h]
-        if "OH_04" in h:
-            # GSAS-II's OH_04 fit is an outlier (Rwp 15.21 between neighbours at 13.5); ours reaches a
-            # lower χ² there, so only that is checked (see the report)
-            assert rwp < rrwp
-            continue
-        assert np.allclose(cell[:3], rcell, rtol=1e-4), (h, cell[:3], rcell)     # issue: 1e-4 relative
-        assert rwp == pytest.approx(rrwp, rel=0.02)                                # issue: 2 %
+        rwp = r["Rvals"]["Rwp"]
+        rrwp, rcell = ref[h][:2]
         assert all(e > 0 for e in esd[:3])
+        if h == H04:
+            # without GSAS-II's carried DisplaceX (module docstring; test below) OH_04 fits like its
+            # neighbours: 13.58 % against GSAS-II's 15.21 %, a between OH_00's and OH_09's
+            assert rwp < 0.95 * rrwp
+            continue
+        if h == H41:
+            # mirror minimum (module docstring): a, and b and c as a pair (measured 1e-5, 4e-6, 8e-6)
+            assert cell[0] == pytest.approx(rcell[0], rel=1e-4)
+            assert np.allclose(sorted(cell[1:3]), sorted(rcell[1:3]), rtol=1e-4, atol=0)
+            assert (cell[1] - cell[2]) * (rcell[1] - rcell[2]) < 0      # GSAS-II's b < c, ours b > c
+        else:
+            # measured: every cell within 1.4e-5
+            assert np.allclose(cell[:3], rcell, rtol=1e-4, atol=0), (h, cell[:3], rcell)   # issue: 1e-4
+        assert rwp == pytest.approx(rrwp, rel=0.02), h                                  # issue: 2 % (max 1.2 %)
+    a = [seq.get_cell_and_esd(0, h)[0][0] for h in names]
+    assert np.all(np.diff(a) > 0)                   # the cell grows with temperature, OH_04 included
+    # without DisplaceX refined on OH_00 its D11 esd is well below GSAS-II's 1.409e-7 (0.88e-7 here)
+    assert seq.get_Variable(0, "0:*:D11")[1] < 0.75 * ref[H00][3][1]
     v, e = seq.get_Variable(2, "0:*:D11")
-    assert e is not None and e > 0 and v == pytest.approx(-6.07e-6, abs=1e-6)
+    assert e is not None and e > 0 and v == pytest.approx(ref[H09][3][0], abs=1e-6)
     vals, cov = seq.get_Covariance(2, ["0:*:D11", "0:*:D22"])
     assert cov.shape == (2, 2) and cov[0, 0] == pytest.approx(e ** 2)
+
+
+def test_oh04_reproduced_with_gsas2s_displacex_carry(tmp_path):
+    """GSAS-II's OH_04 (module docstring): DisplaceX refined on OH_00, carried fixed into OH_04."""
+    from beamkit.powder.derivatives import refine_project
+    from beamkit.powder.sequential import cell_with_esd
+    ref = _ref_table()
+    gpx = _setup(tmp_path, ["OH_04.fxye"])
+    sp0, sp1 = (gpx.histogram(i).data["Sample Parameters"] for i in (0, 1))
+    dx_7k = float(sp0["DisplaceX"][0])                  # 10.80 µm in 7Konly.gpx
+    sp0["DisplaceX"][1] = True                          # what GSAS-II's clear_refinements leaves
+    gpx.refine()
+    seq = gpx.seqref()
+    assert ":0:DisplaceX" in seq.RefData(H00)["varyList"] and ":1:DisplaceX" not in seq.RefData(H04)["varyList"]
+    # the D11 esd on OH_00 is GSAS-II's once DisplaceX is refined there (1.41e-7 vs 1.409e-7)
+    assert seq.get_Variable(H00, "0:*:D11")[1] == pytest.approx(ref[H00][3][1], rel=0.05)
+    # copy forward: OH_04 starts with (and keeps) OH_00's refined DisplaceX
+    assert float(sp1["DisplaceX"][0]) == pytest.approx(seq.get_Variable(H00, ":0:DisplaceX")[0], rel=1e-12)
+    assert sp1["DisplaceX"][1] is False
+    # Our OH_00 moves DisplaceX to 15.9(7) µm (as our own 7Konly build does) where GSAS-II's stays
+    # at 7Konly's 10.80 (its D11 moved by 8.6e-10 only), so OH_04 gets 17.26 % here.  With
+    # GSAS-II's value carried, OH_04 refits to GSAS-II's cell (1.2e-5) and wR (14.80 %
+    # against 15.21 %, -2.7 %: the carried displacement magnifies the small model differences).
+    sp1["DisplaceX"][0] = dx_7k
+    rv = refine_project(gpx, hist_filter=[H04], quiet=True)
+    cov, p0 = gpx.data["Covariance"]["data"], gpx.phase(0)
+    cell = cell_with_esd(p0.data, p0.data["Histograms"][H04], cov["varyList"], cov["covMatrix"],
+                         p0.id, gpx.histogram(H04).id)[0]
+    assert np.allclose(cell[:3], ref[H04][1], rtol=1e-4, atol=0)
+    assert rv["Rwp"] == pytest.approx(ref[H04][0], rel=0.04)
 
 
 def test_sequential_independent_fits_run_in_parallel(tmp_path):
@@ -73,12 +155,19 @@ def test_sequential_independent_fits_run_in_parallel(tmp_path):
     gpx.refine()
     seq = gpx.seqref()
     ref = _ref_table()
-    h = "PWDR OH_00.fxye Bank 1"
-    assert seq.RefData(h)["Rvals"]["Rwp"] == pytest.approx(ref[h][0], rel=0.02)
-    cell, _, _ = seq.get_cell_and_esd("CuCr2O4", "PWDR OH_09.fxye Bank 1")
-    assert np.allclose(cell[:3], ref["PWDR OH_09.fxye Bank 1"][1], rtol=2e-4)
+    assert seq.RefData(H00)["Rvals"]["Rwp"] == pytest.approx(ref[H00][0], rel=0.02)
+    cell, _, _ = seq.get_cell_and_esd("CuCr2O4", H09)
+    assert np.allclose(cell[:3], ref[H09][1], rtol=2e-4)
     # the refined values came back from the worker processes into the project
     assert gpx.histogram(1).data["Sample Parameters"]["Scale"][0] != 1.0
+
+
+def test_sequential_refuses_cell_refinement(tmp_path):
+    from beamkit.errors import ParameterError
+    gpx = _setup(tmp_path, [])
+    gpx.phase(1).set_refinements({"Cell": True})
+    with pytest.raises(ParameterError, match="CuO/General/Cell"):
+        gpx.refine()
 
 
 def test_build_7konly_from_seqrefine_data(tmp_path):
