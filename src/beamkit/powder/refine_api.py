@@ -7,6 +7,8 @@ Rietveld objective and driver), :mod:`lsq` (the minimiser), :mod:`peaks`
 """
 from __future__ import annotations
 
+import os
+
 import copy
 
 import numpy as np
@@ -131,7 +133,9 @@ class ProjectRefineMixin:
         return self
 
     def refine(self, newfile=None, printFile=None, makeBack=False):
-        """Refine the flagged variables (or run the sequential fit when set up); saves when named."""
+        """Refine the flagged variables (or run the sequential fit when set up); saves when named.
+
+        Like GSAS-II, a refinement writes its listing to ``printFile`` or ``<project>.lst``."""
         from .derivatives import refine_project
         if newfile:
             self.filename = str(newfile)
@@ -140,7 +144,14 @@ class ProjectRefineMixin:
             from .sequential import run_sequential
             run_sequential(self)
         else:
+            import time
+            from . import listing
+            head = listing.settings_text(self)
+            t0 = time.perf_counter()
             refine_project(self)
+            lst = printFile or (os.path.splitext(self.filename)[0] + ".lst" if self.filename else None)
+            if lst:
+                listing.write_lst(self, lst, head, time.perf_counter() - t0)
         if self.filename:
             self.save()
         return None
@@ -558,7 +569,7 @@ class PhaseRefineMixin:
 def run_refinement_demo(outdir) -> dict:
     """Demo: simulate a noisy NaCl Cu Kα pattern (shipped data), perturb the model, refine it back, plot.
 
-    Writes ``NaCl_refined.gpx`` and ``NaCl_refined.png`` in ``outdir``; returns the starting and final
+    Writes ``NaCl_refined.gpx``, its listing ``.lst`` and ``NaCl_refined.png`` in ``outdir``; returns the starting and final
     Rwp, the refined cell (true a = 5.6402 Å) and the file names.  Meant for ``beamkit demo``.
     """
     from pathlib import Path
@@ -590,5 +601,6 @@ def run_refinement_demo(outdir) -> dict:
     rv = gpx.data["Covariance"]["data"]["Rvals"]
     png = h.plot(str(out / "NaCl_refined.png"))
     a, esd = gpx.get_Variable("0::A0")
-    return {"project": gpx.filename, "png": png, "Rwp_start": float(rwp0), "Rwp_final": float(rv["Rwp"]),
+    return {"project": gpx.filename, "png": png, "lst": os.path.splitext(gpx.filename)[0] + ".lst",
+            "Rwp_start": float(rwp0), "Rwp_final": float(rv["Rwp"]),
             "GOF": float(rv["GOF"]), "cell_a": float(ph.data["General"]["Cell"][1]), "true_a": float(true_a)}
