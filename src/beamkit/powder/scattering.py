@@ -192,12 +192,12 @@ def neutron_lengths(types, table: str = "gsas") -> np.ndarray:
 
 
 def scattering_factors(types, d, radiation: str = "xray", wavelength: float | None = None,
-                       anomalous_terms: bool = True):
+                       anomalous_terms: bool = True, fprime: str = "gsas"):
     """Per-reflection, per-type scattering factors for the structure factor.
 
     Returns (f (m, n) real part without f′, fp (n,), fpp (n,)).  ``radiation`` is 'xray'
-    (f0 from the d-spacings, f′/f″ at ``wavelength`` when given) or 'neutron'
-    (constant lengths, fp = fpp = 0).
+    (f0 from the d-spacings, f′/f″ at ``wavelength`` when given; ``fprime`` is the
+    relativistic correction of :func:`anomalous`) or 'neutron' (constant lengths, fp = fpp = 0).
     """
     d = np.asarray(d, dtype=float).ravel()
     if radiation.lower().startswith("n"):
@@ -207,7 +207,7 @@ def scattering_factors(types, d, radiation: str = "xray", wavelength: float | No
         raise ParameterError("radiation", "'xray' or 'neutron'", radiation)
     f0 = xray_form_factors(types, d)
     if anomalous_terms and wavelength is not None:
-        fp, fpp = anomalous(types, wavelength)
+        fp, fpp = anomalous(types, wavelength, correction=fprime)
     else:
         n = f0.shape[1]
         fp, fpp = np.zeros(n), np.zeros(n)

@@ -183,6 +183,8 @@ def test_fprime_gsas_correction_matches_gsas2_listing():
     assert fp_kp[0] == pytest.approx(-3.948, abs=6e-4)
     assert fp[0] - fp_kp[0] == pytest.approx(0.986 - 1.116, abs=1e-9)    # minus kpcor-relcor, minus ElEterm
     assert np.array_equal(fpp, fpp_kp)
+    f0, fp_sf, _ = sc.scattering_factors(["Pb"], [2.0], "xray", 1.5405, fprime="kissel-pratt")
+    assert fp_sf[0] == fp_kp[0] and sc.scattering_factors(["Pb"], [2.0], "xray", 1.5405)[1][0] == fp[0]
     # hydrogen has no anomalous terms in either; unknown correction names raise
     assert sc.anomalous(["H"], 1.5405)[0][0] == 0.0
     from beamkit.errors import ParameterError
