@@ -259,15 +259,21 @@ def dij_to_dA(sg, dij) -> np.ndarray:
 
 # ---------------------------------------------------------------- sites
 
-def site_multiplicity(xyz, sg, tol: float = 1e-4) -> np.ndarray:
-    """Multiplicity (number of equivalent positions in the cell) of fractional sites xyz (n, 3)."""
+def stabilisers(xyz, sg, tol: float = 1e-4):
+    """(space group, sites (n, 3), mask (n, nops)): which operators map each fractional site onto
+    itself modulo a lattice translation (within ``tol``)."""
     sg = space_group(sg)
     x = np.asarray(xyz, dtype=float).reshape(-1, 3)
     images = np.einsum("oij,nj->noi", sg.all_rot, x) + sg.all_trans[None]   # (n, nops, 3)
     diff = images - x[:, None, :]
     diff -= np.round(diff)
-    stab = np.all(np.abs(diff) < tol, axis=2).sum(axis=1)
-    return (sg.n_ops // np.maximum(stab, 1)).astype(int)
+    return sg, x, np.all(np.abs(diff) < tol, axis=2)
+
+
+def site_multiplicity(xyz, sg, tol: float = 1e-4) -> np.ndarray:
+    """Multiplicity (number of equivalent positions in the cell) of fractional sites xyz (n, 3)."""
+    sg, _, stab = stabilisers(xyz, sg, tol)
+    return (sg.n_ops // np.maximum(stab.sum(axis=1), 1)).astype(int)
 
 
 # point groups from the numbers of their elements of each type (2, 3, 4, 6, -1, m, -3, -4, -6)
@@ -300,12 +306,7 @@ def site_symmetry(xyz, sg, tol: float = 1e-4):
     type (det and trace of the integer matrices); orientation is not encoded in the symbol.
     Returns (mult (n,) int, symbols list).
     """
-    sg = space_group(sg)
-    x = np.asarray(xyz, dtype=float).reshape(-1, 3)
-    images = np.einsum("oij,nj->noi", sg.all_rot, x) + sg.all_trans[None]
-    diff = images - x[:, None, :]
-    diff -= np.round(diff)
-    stab = np.all(np.abs(diff) < tol, axis=2)                               # (n, nops)
+    sg, x, stab = stabilisers(xyz, sg, tol)
     det = np.round(np.linalg.det(sg.all_rot)).astype(int)
     tr = np.trace(sg.all_rot, axis1=1, axis2=2).astype(int)
     kind = np.array([_ROT_TYPE.get((d, t), -1) for d, t in zip(det, tr)])  # identity -> -1
@@ -322,12 +323,7 @@ def site_symmetry(xyz, sg, tol: float = 1e-4):
 
 def uij_constraints(xyz, sg, tol: float = 1e-4) -> np.ndarray:
     """Projector P (n, 6, 6) onto the Uij allowed by each site's symmetry (U = P @ U)."""
-    sg = space_group(sg)
-    x = np.asarray(xyz, dtype=float).reshape(-1, 3)
-    images = np.einsum("oij,nj->noi", sg.all_rot, x) + sg.all_trans[None]
-    diff = images - x[:, None, :]
-    diff -= np.round(diff)
-    stab = np.all(np.abs(diff) < tol, axis=2)                                # (n, nops)
+    sg, x, stab = stabilisers(xyz, sg, tol)
     # the action of R on the symmetric tensor, as a 6x6 matrix on (11,22,33,12,13,23)
     ij = [(0, 0), (1, 1), (2, 2), (0, 1), (0, 2), (1, 2)]
     basis = np.zeros((6, 3, 3))
