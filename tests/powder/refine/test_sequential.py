@@ -14,9 +14,10 @@ Two histograms need a word (measured numbers in the tests below):
   Evidence: GSAS-II's OH_00 D11 esd, 1.409e-7, is what we get with DisplaceX refined there
   (1.41e-7) and not without it (0.88e-7); with OH_00's DisplaceX in OH_04 we land on GSAS-II's
   OH_04 cell to 1.2e-5.  beamkit's clear_refinements clears both, as the documentation means.
-* OH_41.  b ≈ c there and the fit has two mirror minima (b↔c).  GSAS-II's OH_41 has b < c by
-  8.1e-4 Å where every neighbour has b ≥ c; ours has b > c by 9.1e-4 Å.  a and the pair
-  {b, c} agree within 1e-5.
+* OH_41.  b ≈ c there and χ² is flat along b − c.  Both programs stop before its minimum
+  (26.35 %, |b − c| ≈ 1e-4 Å), on a cycle that raised χ² within the doubled tolerance and so
+  counts as converged: GSAS-II at b − c = −8.1e-4 Å (26.381 %), we at +9.1e-4 Å (26.47 %).
+  a and the pair {b, c} agree within 1e-5; a further fit of OH_41 goes below both.
 """
 import ast
 import shutil
@@ -102,10 +103,9 @@ def test_sequential_17_histograms_match_gsas2(seq17):
             assert rwp < 0.95 * rrwp
             continue
         if h == H41:
-            # mirror minimum (module docstring): a, and b and c as a pair (measured 1e-5, 4e-6, 8e-6)
+            # flat b − c valley (module docstring): a, and b, c as a pair (measured 1e-5, 4e-6, 8e-6)
             assert cell[0] == pytest.approx(rcell[0], rel=1e-4)
             assert np.allclose(sorted(cell[1:3]), sorted(rcell[1:3]), rtol=1e-4, atol=0)
-            assert (cell[1] - cell[2]) * (rcell[1] - rcell[2]) < 0      # GSAS-II's b < c, ours b > c
         else:
             # measured: every cell within 1.4e-5
             assert np.allclose(cell[:3], rcell, rtol=1e-4, atol=0), (h, cell[:3], rcell)   # issue: 1e-4
@@ -118,6 +118,10 @@ def test_sequential_17_histograms_match_gsas2(seq17):
     assert e is not None and e > 0 and v == pytest.approx(ref[H09][3][0], abs=1e-6)
     vals, cov = seq.get_Covariance(2, ["0:*:D11", "0:*:D22"])
     assert cov.shape == (2, 2) and cov[0, 0] == pytest.approx(e ** 2)
+    # OH_41 was not at its minimum in either program: refining on goes below both (26.35 %)
+    from beamkit.powder.derivatives import refine_project
+    rv = refine_project(gpx, hist_filter=[H41], quiet=True)
+    assert rv["Rwp"] < min(ref[H41][0], seq.RefData(H41)["Rvals"]["Rwp"])
 
 
 def test_oh04_reproduced_with_gsas2s_displacex_carry(tmp_path):
