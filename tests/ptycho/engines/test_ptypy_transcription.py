@@ -89,7 +89,7 @@ def ptypy_ml(blk, iters, amp=1.0, smooth=3.0, decay=0.1, support=0.7, probe_upda
     I, N, corners = blk.diff, blk.shape[-1], blk.views.corners
     w = (1.0 / (1.0 + I)).astype(np.float32)
     A = amp * I.size / (8.0 * O.size * (O.size / I.sum()))
-    yy, xx = np.indices((N, N)) - N // 2
+    yy, xx = np.indices((N, N)) - (N / 2 - 0.5)            # grids(center="geometric")
     supp = np.pi * (yy ** 2 + xx ** 2) < support * N * N
     gf = lambda z, s: ndimage.gaussian_filter(z.real, s) + 1j * ndimage.gaussian_filter(z.imag, s)  # noqa: E731
     sig, tmin, scale = smooth, 1.0, None

@@ -227,12 +227,15 @@ def fourier_projection(F_po, F_psi, fmag, mask, a, b, c, pbound, r=1, I=None, wa
 
 
 def support_mask(shape, fraction, fourier=False, xp=np):
-    """Disc of area ``fraction``·Ny·Nx (centred; FFT-ordered if ``fourier``), float32."""
+    """Disc of area ``fraction``·Ny·Nx, float32. Real space: centred on the array's geometric
+    centre ((N − 1)/2, between the two middle pixels for even N), as ptypy's ``grids(center=
+    'geometric')``; Fourier space: centred on the zero frequency, FFT-ordered."""
     ny, nx = shape
-    y = np.arange(ny) - ny // 2
-    x = np.arange(nx) - nx // 2
     if fourier:
-        y = np.fft.ifftshift(y)
-        x = np.fft.ifftshift(x)
+        y = np.fft.ifftshift(np.arange(ny) - ny // 2)
+        x = np.fft.ifftshift(np.arange(nx) - nx // 2)
+    else:
+        y = np.arange(ny) - (ny / 2 - 0.5)
+        x = np.arange(nx) - (nx / 2 - 0.5)
     m = (np.pi * (y[:, None] ** 2 + x[None, :] ** 2) < fraction * ny * nx).astype(np.float32)
     return xp.asarray(m)
