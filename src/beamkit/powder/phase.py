@@ -17,11 +17,6 @@ def cell_dict(cell) -> dict:
     return dict(zip(_CELL_KEYS, (float(v) for v in cell[1:8])))
 
 
-def _volume(c) -> float:
-    from .model import cell_volume
-    return cell_volume(*[float(v) for v in c])
-
-
 class G2AtomRecord:
     """One atom row of a phase: label, type, coordinates (fractional), occupancy, Uiso (Å²), flags."""
 
@@ -189,39 +184,13 @@ class G2Phase(PhaseRefineMixin):
         """(cell dict, esd dict): esds propagated from the covariance of this phase's A0…A5 terms
         in the last refinement (``Covariance['data']`` varyList/covMatrix); zeros when not refined."""
         cell = self.get_cell()
-        sig = dict.fromkeys(_CELL_KEYS, 0.0)
         cov = self.proj.data.get("Covariance", {}).get("data", {}) if self.proj is not None else {}
-        vary = list(cov.get("varyList") or [])
-        cm = cov.get("covMatrix")
-        names = [f"{self.id}::A{i}" for i in range(6)]
-        idx = [vary.index(n) if n in vary else -1 for n in names]
-        if cm is None or all(i < 0 for i in idx):
-            return cell, sig
-        from .crystal import A_to_cell, cell_to_A
-        cm = np.asarray(cm, float)
-        A = cell_to_A([cell[k] for k in _CELL_KEYS[:6]])
-        C = np.zeros((6, 6))
-        for a, ia in enumerate(idx):
-            for b, ib in enumerate(idx):
-                if ia >= 0 and ib >= 0:
-                    C[a, b] = cm[ia, ib]
-        # Jacobian of (a, b, c, α, β, γ, V) wrt A0..A5 by central differences
-        J = np.zeros((7, 6))
-        for i in range(6):
-            if idx[i] < 0:
-                continue
-            h = 1e-6 * max(abs(A[i]), 1e-6)
-            ap, am = A.copy(), A.copy()
-            ap[i] += h
-            am[i] -= h
-            cp, cn = A_to_cell(ap), A_to_cell(am)
-            vp = _volume(cp)
-            vn = _volume(cn)
-            J[:6, i] = (np.asarray(cp) - np.asarray(cn)) / (2 * h)
-            J[6, i] = (vp - vn) / (2 * h)
-        var = np.einsum("ij,jk,ik->i", J, C, J)
-        sig.update({k: float(np.sqrt(max(v, 0.0))) for k, v in zip(_CELL_KEYS, var)})
-        return cell, sig
+        vary, cm = list(cov.get("varyList") or []), cov.get("covMatrix")
+        if cm is None or not vary:
+            return cell, dict.fromkeys(_CELL_KEYS, 0.0)
+        from .variables import cell_with_esd
+        _, esd = cell_with_esd(self.data, None, vary, cm, self.id)
+        return cell, {k: float(e) for k, e in zip(_CELL_KEYS, esd)}
 
     def export_CIF(self, outputname, quickmode: bool = True):
         """Write the phase as a CIF (cell, symmetry, atoms)."""

@@ -15,54 +15,11 @@ import numpy as np
 
 from ..core.log import get_logger, progress
 from ..errors import ParameterError
-from .variables import A_to_cell, cell_to_A, split_name
+from .variables import cell_with_esd, split_name
 
-__all__ = ["run_sequential", "G2SeqRefRes", "cell_with_esd"]
+__all__ = ["run_sequential", "G2SeqRefRes", "cell_with_esd"]   # cell_with_esd lives in .variables
 
 log = get_logger("beamkit.powder.sequential")
-
-
-def _dA(phase_dict, hap):
-    from .crystal import dij_to_dA, space_group
-    sg = space_group(phase_dict["General"]["SGData"]["SpGrp"])
-    return np.asarray(dij_to_dA(sg, hap["HStrain"][0]), float)
-
-
-def cell_with_esd(phase_dict, hap, varylist, cov, pid, hid):
-    """Cell (a, b, c, α, β, γ, V) of a phase in a histogram (A + Dij) and its esds from ``cov``."""
-    A0 = cell_to_A(phase_dict["General"]["Cell"][1:7])
-    base = A0 + _dA(phase_dict, hap)
-    cell = A_to_cell(base)
-    # esds: numerical Jacobian of the cell wrt the refined A and Dij terms of this phase/histogram
-    from .variables import dij_names
-    sgd = phase_dict["General"]["SGData"]
-    dn = dij_names(sgd.get("SGSys", "triclinic"), sgd.get("SGUniq", "b"))
-    idx, cols = [], []
-    for k, name in enumerate(varylist):
-        p, h, nm, _ = split_name(name)
-        if p != str(pid):
-            continue
-        if h == "" and nm in ("A0", "A1", "A2", "A3", "A4", "A5"):
-            d = np.zeros(6)
-            d[int(nm[1])] = 1.0
-        elif h == str(hid) and nm in dn:
-            hs = copy.deepcopy(hap)
-            hs["HStrain"][0] = [0.0] * len(hs["HStrain"][0])
-            hs["HStrain"][0][dn.index(nm)] = 1.0
-            d = _dA(phase_dict, hs)
-        else:
-            continue
-        idx.append(k)
-        cols.append(d)
-    esd = np.zeros(7)
-    if idx:
-        J = np.zeros((7, len(idx)))
-        for j, d in enumerate(cols):
-            h = 1e-7 * max(np.abs(base).max(), 1e-6)
-            J[:, j] = (A_to_cell(base + h * d) - A_to_cell(base - h * d)) / (2 * h)
-        C = np.asarray(cov)[np.ix_(idx, idx)]
-        esd = np.sqrt(np.maximum(np.einsum("ij,jk,ik->i", J, C, J), 0.0))
-    return cell, esd
 
 
 def _snapshot(project, name, rvals):

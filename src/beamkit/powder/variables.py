@@ -10,6 +10,7 @@ U in Å², U/V/W centideg², X/Y/Z centideg, Shift/Displace in µm, size µm, st
 """
 from __future__ import annotations
 
+import copy
 import re
 from dataclasses import dataclass, field
 from typing import Callable
@@ -18,7 +19,7 @@ import numpy as np
 
 from ..errors import ParameterError
 
-__all__ = ["Var", "VarSet", "split_name", "join_name", "cell_to_A", "A_to_cell",
+__all__ = ["Var", "VarSet", "split_name", "join_name", "cell_to_A", "A_to_cell", "cell_with_esd",
            "cell_A_vary", "dij_names", "free_xyz", "collect"]
 
 _NAME_RE = re.compile(r"^(\d*):(\d*|\*):([^:]+)(?::(\d+))?$")
@@ -422,3 +423,46 @@ def collect(phases, hists) -> VarSet:
             if hap is not None and hap.get("Use", True):
                 _hap_vars(vs, p, h, hap, ph["General"].get("SGData", {}))
     return vs
+
+
+def _dA(phase_dict, hap):
+    from .crystal import dij_to_dA, space_group
+    sg = space_group(phase_dict["General"]["SGData"]["SpGrp"])
+    return np.asarray(dij_to_dA(sg, hap["HStrain"][0]), float)
+
+
+def cell_with_esd(phase_dict, hap, varylist, cov, pid, hid=None):
+    """Cell (a, b, c, α, β, γ, V) of a phase and its esds propagated from ``cov`` (the covariance
+    of ``varylist``); with a HAP dict ``hap`` the cell in that histogram (A + Dij terms of ``hid``)."""
+    A0 = cell_to_A(phase_dict["General"]["Cell"][1:7])
+    base = A0 + (_dA(phase_dict, hap) if hap is not None else 0.0)
+    cell = A_to_cell(base)
+    # esds: numerical Jacobian of the cell wrt the refined A and Dij terms of this phase/histogram
+    sgd = phase_dict["General"]["SGData"]
+    dn = dij_names(sgd.get("SGSys", "triclinic"), sgd.get("SGUniq", "b"))
+    idx, cols = [], []
+    for k, name in enumerate(varylist):
+        p, h, nm, _ = split_name(name)
+        if p != str(pid):
+            continue
+        if h == "" and nm in ("A0", "A1", "A2", "A3", "A4", "A5"):
+            d = np.zeros(6)
+            d[int(nm[1])] = 1.0
+        elif hap is not None and h == str(hid) and nm in dn:
+            hs = copy.deepcopy(hap)
+            hs["HStrain"][0] = [0.0] * len(hs["HStrain"][0])
+            hs["HStrain"][0][dn.index(nm)] = 1.0
+            d = _dA(phase_dict, hs)
+        else:
+            continue
+        idx.append(k)
+        cols.append(d)
+    esd = np.zeros(7)
+    if idx:
+        J = np.zeros((7, len(idx)))
+        for j, d in enumerate(cols):
+            h = 1e-7 * max(np.abs(base).max(), 1e-6)
+            J[:, j] = (A_to_cell(base + h * d) - A_to_cell(base - h * d)) / (2 * h)
+        C = np.asarray(cov)[np.ix_(idx, idx)]
+        esd = np.sqrt(np.maximum(np.einsum("ij,jk,ik->i", J, C, J), 0.0))
+    return cell, esd
