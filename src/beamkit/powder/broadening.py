@@ -152,14 +152,16 @@ def sample_sig_gam(hkl, A, Ks, Km, size: dict, mustrain: dict, laue: str = "-1",
     st = size.get("type", "isotropic")
     if st == "isotropic":
         si = float(size.get("i", 1.0))
-        if si <= 0:
-            raise ParameterError("Size;i", "a positive crystallite size in µm", si)
+        # GSAS-II evaluates 1/size for any non-zero size: a negative trial value in a refinement
+        # gives a negative size broadening (the total width is floored at 0.001 by the caller)
+        if si == 0 or not np.isfinite(si):
+            raise ParameterError("Size;i", "a non-zero crystallite size in µm", si)
         inv = np.full(m, 1.0 / si)
         dinv = {"Size;i": np.full(m, -1.0 / si ** 2)}
     elif st == "uniaxial":
         si, sa = float(size.get("i", 1.0)), float(size.get("a", 1.0))
-        if si <= 0 or sa <= 0:
-            raise ParameterError("Size", "positive sizes Size;i and Size;a in µm", (si, sa))
+        if si == 0 or sa == 0 or not np.isfinite(si * sa):
+            raise ParameterError("Size", "non-zero sizes Size;i and Size;a in µm", (si, sa))
         c, s = axis_cos_sin(H, size.get("axis", (0, 0, 1)), A)
         r = np.sqrt((s * sa) ** 2 + (c * si) ** 2)
         inv = r / (si * sa)

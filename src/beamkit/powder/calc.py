@@ -194,13 +194,14 @@ def _phase_reflections(phase, hap, inst, sample, typ, xlo, xhi, x, limits, prev=
                           radius=_sv(sample, "Gonio. radius", 200.0))
         sig, gam = T.cw_sig_gam(pos, inst)
         ssig, sgam = _sample(hap, hkl, A, *cw_factors(pos, wave), gen["SGData"])
-        sig = np.maximum(sig + ssig, 0.001)
-        gam = np.maximum(gam + sgam, 0.001)
+        sig_raw, gam_raw = sig + ssig, gam + sgam       # GSAS-II differentiates these unclamped
+        sig = np.maximum(sig_raw, 0.001)
+        gam = np.maximum(gam_raw, 0.001)
         pola = polarization(fi.get("Polariz.", 0.5), pos, fi.get("Azimuth", 0.0)) if typ[1] == "X" else 1.0
         if po[0] == "SH":
             PO, dPO = _sh_po(po, hkl, A, sg, pos / 2.0, sample, fi)
         icorr = scale * mult * Vst * lorentz_cw(pos) * pola * PO
-        cols.update(pos=pos, sig=sig, gam=gam)
+        cols.update(pos=pos, sig=sig, gam=gam, sig_raw=sig_raw, gam_raw=gam_raw)
     cols.update(Fc2=Fc2, phase=phs, Icorr=icorr, Fo2=np.zeros(m), Prfo=np.ones(m), Trans=np.ones(m),
                 ExtP=np.zeros(m), PO=PO)
     if dPO is not None:

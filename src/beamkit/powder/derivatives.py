@@ -185,7 +185,10 @@ class _HistCalc:
             dqs = {"I": (cp["Icorr"] * cp["Fc2"] - inten) / h}
             for key in self._sparse(pname):
                 if key not in ("I", "nc"):
-                    dq = (cp[key] - cols[key]) / h
+                    # CW widths: as GSAS-II, the derivative of the width expression before its
+                    # floor (sig, gam ≥ 0.001), also where the floor applies
+                    raw = key + "_raw" if key in ("sig", "gam") and key + "_raw" in cols else key
+                    dq = (cp[raw] - cols[raw]) / h
                     if np.any(dq):
                         dqs[key] = dq
             pending.append((pname, dqs))

@@ -208,7 +208,8 @@ def hessian_lsq(func, x0, jac=None, hess=None, *, ftol: float = 1e-3, xtol: floa
                         chisq1 = float(np.sum(rt * rt))
             if not np.isfinite(chisq1) or chisq1 > chisq0 * (1.0 + chitol):
                 lam = 10.0 ** lamda if lam == 0 else lam * 10.0
-                lam_max = max(lam_max, lam)
+                if lam <= 10.0:               # GSAS-II's lamMax: the largest lambda actually solved with
+                    lam_max = max(lam_max, lam)
                 log.debug("cycle %d: chi2 %.6g -> %.6g, increasing Marquardt lambda to %.1e",
                           ncyc, chisq0, chisq1, lam)
                 if lam > 10.0:

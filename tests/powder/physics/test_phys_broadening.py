@@ -51,7 +51,10 @@ def test_ellipsoid_isotropic_limit_and_generalized_cubic():
     with pytest.raises(ParameterError):
         br.sample_sig_gam(H, A, 1.0, 1.0, {"i": 1.0}, {"type": "generalized", "S": [1.0]}, laue="m-3m")
     with pytest.raises(ParameterError):
-        br.sample_sig_gam(H, A, 1.0, 1.0, {"i": -1.0}, {"i": 1.0})
+        br.sample_sig_gam(H, A, 1.0, 1.0, {"i": 0.0}, {"i": 1.0})
+    # a negative size (a refinement's trial step can go there) is evaluated as GSAS-II does: 1/size
+    s3, g3 = br.sample_sig_gam(H, A, 1.0, 1.0, {"i": -2.0}, {"i": 0.0})
+    np.testing.assert_allclose(g3, -0.5)
 
 
 @pytest.mark.parametrize("size,mustrain,laue", [

@@ -155,3 +155,15 @@ def test_rise_tolerance_doubles_after_each_rejected_trial():
     assert res.delchi2 == pytest.approx(-0.0015)
     # GSAS-II's 'Max shft/sig' is the total shift over its esd (GOF² = χ² here: one obs, one var)
     assert res.max_shift_sig == pytest.approx(res.x[0] / np.sqrt(1.0015), rel=1e-9)
+
+
+def test_stuck_refinement_keeps_start_and_reports_largest_lambda_used():
+    """Every trial raises chi² by 50 %, which the rise tolerance (0.1 %, doubled after each refused
+    trial) never accepts: lambda runs 0, 1e-3 … 10, and at 100 GSAS-II stops without solving
+    ('ouch #4'), so lamMax is 10 and the parameters stay at the start."""
+    def func(x):
+        return np.array([1.0 if x[0] == 0.0 else np.sqrt(1.5)])
+
+    res = hessian_lsq(func, [0.0], hess=lambda x: (np.array([1.0]), np.array([[1.0]])), ftol=1e-3, maxcyc=5)
+    assert res.ncyc == 0 and not res.converged and res.x[0] == 0.0
+    assert res.lam_max == pytest.approx(10.0) and "stuck" in res.message
