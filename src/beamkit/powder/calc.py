@@ -105,17 +105,45 @@ def _cached(key, compute):
     return hit
 
 
-def _phase_reflections(phase, hap, inst, sample, typ, xlo, xhi, x, limits, prev=None):
+def gsas_reflection_set(phase, inst, limits):
+    """GSAS-II's reflection set of a phase in a constant-wavelength histogram, or None for TOF.
+
+    As GSASIIstrIO.GetHistogramPhaseData builds it when a refinement starts: the phase's cell
+    without the histogram's Dij, d ≥ λ/(2·sin(hi/2)) (λ = Lam or Lam1), and only reflections with
+    lo < 2·asin(λ/2d) + Zero < hi.  GSAS-II keeps this set for the whole refinement, however the
+    cell, Dij or sample displacement move the peaks.  Returns dict(hkl (n, 3), mult (n,)).
+    """
+    from .crystal import cell_to_A, generate_reflections, space_group
+    fi = flat_inst(inst)
+    if fi["Type"][2] == "T":
+        return None
+    gen = phase["General"]
+    sgn = sg_name(gen["SGData"])
+    A = cell_to_A(gen["Cell"][1:7])
+    lam = float(fi.get("Lam", fi.get("Lam1")))
+    lo, hi = float(limits[0]), float(limits[1])
+    dmin = lam / (2.0 * np.sin(np.radians(min(hi, 179.9) / 2.0)))
+    refl = _cached(("refl", sgn, np.asarray(A, float).tobytes(), float(dmin), np.inf),
+                   lambda: generate_reflections(A, space_group(sgn), dmin, np.inf))
+    pos0 = 2.0 * np.degrees(np.arcsin(np.clip(lam / (2.0 * refl["d"]), -1.0, 1.0))) + float(fi.get("Zero", 0.0))
+    keep = (pos0 > lo) & (pos0 < hi)
+    return {"hkl": refl["hkl"][keep].copy(), "mult": refl["mult"][keep].copy()}
+
+
+def _phase_reflections(phase, hap, inst, sample, typ, xlo, xhi, x, limits, prev=None, hkl_set=None):
     """Reflection columns of one phase in one histogram -> (cols, space group).
 
     cols: hkl, mult, d, pos, sig, gam, (alp, bet), Fc², phase angle, Icorr (intensity per unit
     Fc²) from the phase, HAP, instrument and sample dicts; ``x`` is unused (kept for callers).
+    CW: the reflections are ``hkl_set`` (a refinement's fixed set, :func:`gsas_reflection_set`)
+    or, when None, GSAS-II's set for the current parameters; their d from the cell with Dij.
     """
     from .broadening import cw_factors, tof_factors
     from .corrections import (cw_position, debye_scherrer_geometry, lorentz_cw, lorentz_tof, polarization,
                               tof_position)
     from .profile_tof import tof_alpha_beta, tof_sig_gam
-    from .crystal import A_to_Gstar, cell_to_A, dij_to_dA, generate_reflections, laue_operators, space_group
+    from .crystal import (A_to_Gstar, cell_to_A, d_spacing, dij_to_dA, generate_reflections, laue_operators,
+                          space_group)
     from .scattering import scattering_factors
     from .structure_factor import structure_factors
 
@@ -128,13 +156,15 @@ def _phase_reflections(phase, hap, inst, sample, typ, xlo, xhi, x, limits, prev=
     if tof:
         dmin = max(T.tof_d_from_pos(max(limits[0], xlo), inst), 0.05)
         dmax = float(T.tof_d_from_pos(min(limits[1], xhi), inst))
+        rkey = (sg_name(gen["SGData"]), np.asarray(A, float).tobytes(), float(dmin), float(dmax))
+        refl = _cached(("refl",) + rkey, lambda: generate_reflections(A, sg, dmin, dmax))
+        hkl, d, mult = refl["hkl"].copy(), refl["d"].copy(), refl["mult"].copy()
     else:
-        lam = flat_inst(inst).get("Lam", flat_inst(inst).get("Lam1"))     # GSAS-II: λ1 sets dmin
-        dmin = lam / (2.0 * np.sin(np.radians(min(limits[1], 179.9) / 2.0)))
-        dmax = np.inf
-    rkey = (sg_name(gen["SGData"]), np.asarray(A, float).tobytes(), float(dmin), float(dmax))
-    refl = _cached(("refl",) + rkey, lambda: generate_reflections(A, sg, dmin, dmax))
-    hkl, d, mult = refl["hkl"].copy(), refl["d"].copy(), refl["mult"].copy()
+        if hkl_set is None:
+            hkl_set = gsas_reflection_set(phase, inst, limits)
+        hkl, mult = hkl_set["hkl"].copy(), hkl_set["mult"].copy()
+        d = d_spacing(hkl, A) if len(hkl) else np.zeros(0)
+        rkey = (sg_name(gen["SGData"]), np.asarray(A, float).tobytes(), hkl.tobytes())
     m = len(d)
     cols = {"h": hkl[:, 0], "k": hkl[:, 1], "l": hkl[:, 2], "mult": mult.astype(float), "d": d}
     if m == 0:
@@ -264,11 +294,12 @@ def _windows(cols, typ, shl):
     return cw_peak_window(cols["pos"], cols["sig"], cols["gam"], shl)
 
 
-def pattern_from_dicts(hist: dict, phases: dict, x=None) -> dict:
+def pattern_from_dicts(hist: dict, phases: dict, x=None, refsets=None) -> dict:
     """Compute a pattern from GSAS-II dicts.
 
     hist: histogram dict; phases: {name: phase dict} (their 'Histograms' entry for this
-    histogram is the HAP dict); x: the full x array (default ``hist['data'][1][0]``).
+    histogram is the HAP dict); x: the full x array (default ``hist['data'][1][0]``);
+    refsets: {phase name: fixed reflection set} (a refinement's, see :func:`gsas_reflection_set`).
     Returns dict(x (in limits), mask, ycalc, ybkg, reflists={name: {column: array}}, pairs).
     """
     xall = np.asarray(hist["data"][1][0] if x is None else x, float)
@@ -292,7 +323,8 @@ def pattern_from_dicts(hist: dict, phases: dict, x=None) -> dict:
             continue
         prev = hist.get("Reflection Lists", {}).get(pname, {}).get("RefList")
         cols, _ = _phase_reflections(ph, hap, inst, sample, typ, xin[0], xin[-1], xin, limits,
-                                     prev=None if prev is None else np.asarray(prev, float))
+                                     prev=None if prev is None else np.asarray(prev, float),
+                                     hkl_set=(refsets or {}).get(pname))
         if "pos" not in cols:
             reflists[pname] = cols
             continue
@@ -389,12 +421,15 @@ def _add_fixed_background(project, hd, res):
     res["ycalc"] = res["ycalc"] + add
 
 
-def compute_histogram(project, hist) -> dict:
-    """Compute one project histogram; stores ycalc/ybkg/ydiff, 'Reflection Lists' and residuals."""
+def compute_histogram(project, hist, refsets=None) -> dict:
+    """Compute one project histogram; stores ycalc/ybkg/ydiff, 'Reflection Lists' and residuals.
+
+    refsets: {phase name: reflection set} to use (a refinement's fixed sets); default GSAS-II's
+    set for the current parameters."""
     h = project.histogram(hist) if not hasattr(hist, "data") else hist
     hd = h.data
     phases = {p.name: p.data for p in project.phases() if h.name in p.data["Histograms"]}
-    res = pattern_from_dicts(hd, phases)
+    res = pattern_from_dicts(hd, phases, refsets=refsets)
     arrays = hd["data"][1]
     _add_fixed_background(project, hd, res)
     x, yobs, w = arrays[0], np.asarray(arrays[1], float), np.asarray(arrays[2], float)
@@ -435,13 +470,15 @@ def compute_histogram(project, hist) -> dict:
             "x": res["x"]}
 
 
-def compute_project(project) -> dict:
-    """Compute every histogram; returns {histogram name: result} and sets Covariance 'Rvals'."""
+def compute_project(project, refsets=None) -> dict:
+    """Compute every histogram; returns {histogram name: result} and sets Covariance 'Rvals'.
+
+    refsets: {histogram name: {phase name: reflection set}} (see :func:`compute_histogram`)."""
     out = {}
     chisq = sumw = 0.0
     nobs = 0
     for h in project.histograms():
-        out[h.name] = compute_histogram(project, h)
+        out[h.name] = compute_histogram(project, h, (refsets or {}).get(h.name))
         r = out[h.name]["residuals"]
         chisq += r["chisq"]
         sumw += r["sumwYo"]

@@ -59,6 +59,10 @@ class _HistCalc:
     def __init__(self, hid, name, hd, phases):
         self.hid, self.name, self.hd = hid, name, hd
         self.phases = phases          # [(pid, pname, pdict)]
+        # GSAS-II fixes each phase's reflection set when a refinement starts (CW; None: TOF)
+        inst = hd["Instrument Parameters"][0]
+        self.refsets = {pname: C.gsas_reflection_set(ph, inst, hd["Limits"][1])
+                        for pid, pname, ph, hap in self._haps()}
 
     def data(self):
         x, y, w = (np.asarray(a, float) for a in self.hd["data"][1][:3])
@@ -80,7 +84,7 @@ class _HistCalc:
         out = {}
         for pid, pname, ph, hap in self._haps():
             cols, _ = C._phase_reflections(ph, hap, inst, hd["Sample Parameters"], typ, xin[0], xin[-1],
-                                           xin, hd["Limits"][1])
+                                           xin, hd["Limits"][1], hkl_set=self.refsets.get(pname))
             if hap.get("LeBail"):
                 from .lebail import apply_stored, previous_reflist
                 apply_stored(cols, previous_reflist(hd, pname))
@@ -270,9 +274,9 @@ class _HistCalc:
         h = fd_step(v0, var.name)
         phases = {pname: ph for pid, pname, ph in self.phases}
         var.set(v0 + h)
-        yp = C.pattern_from_dicts(self.hd, phases)["ycalc"]
+        yp = C.pattern_from_dicts(self.hd, phases, refsets=self.refsets)["ycalc"]
         var.set(v0 - h)
-        ym = C.pattern_from_dicts(self.hd, phases)["ycalc"]
+        ym = C.pattern_from_dicts(self.hd, phases, refsets=self.refsets)["ycalc"]
         var.set(v0)
         return (yp - ym) / (2 * h)
 
@@ -544,7 +548,7 @@ def _refine_project(project, hist_filter=None, quiet: bool = False) -> dict:
     with np.errstate(divide="ignore", invalid="ignore"):
         ss = np.where(sig > 0, (x - x_begin) / np.where(sig > 0, sig, 1.0), 0.0)
     max_ss = float(np.max(ss)) if ss.size else 0.0
-    _calc.compute_project(project)
+    _calc.compute_project(project, refsets={c.name: c.refsets for c in obj.calcs})
     rvals = {"Rwp": float(100.0 * np.sqrt(chisq / sumw)) if sumw > 0 else 100.0, "GOF": gof,
              "chisq": chisq, "Nobs": nobs, "Nvars": nvars, "lamMax": float(res.lam_max),
              "SVD0": int(res.svd0), "converged": bool(res.converged), "DelChi2": float(res.delchi2),
