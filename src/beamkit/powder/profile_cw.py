@@ -7,9 +7,10 @@ in **centidegrees** (the scale of GSAS-II's profile routine), so a peak of integ
 I (counts·centidegree) adds ``I·P`` counts to a point.
 
 All functions work element-wise on flat arrays of (point, reflection) pairs; nothing loops over
-reflections in Python.  The FCJ convolution uses Gauss–Legendre quadrature from 2φ_min to 2θ with
-a node count chosen per pair from 300·|2θ − 2φ_min|/γ (table of sizes 2 … 400); pairs sharing a
-node count are evaluated together.
+reflections in Python.  The FCJ convolution is GSAS-II's (PSVFCJO): the positive half of an
+n-point Gauss–Legendre rule maps onto 2φ_min … 2θ, with n the smallest tabulated size (2 … 400)
+≥ int(300·|2θ − 2φ_min|/γ), 2θ in degrees and γ in centidegrees; pairs sharing a node count are
+evaluated together.
 """
 from __future__ import annotations
 
@@ -192,11 +193,14 @@ def fcj_voigt_peaks(dx, ipk, tth, sig, gam, shl, derivs: bool = False):
     else:
         F, eta = tch_fwhm_eta(sig, gam)
     phimin = fcj_phimin(tth, shl)
+    span_deg = np.abs(tth - phimin)
     delta = 100.0 * (tth - phimin)
-    K = np.where(gam > 0, 300.0 * np.abs(delta) / np.where(gam > 0, gam, 1.0), 200.0 * np.abs(delta))
+    # GSAS-II's PSVFCJO node count: int(300·|2θ − 2φmin| (deg) / γ (centideg)), or int(200·|…|)
+    # for γ ≤ 0, rounded up to the next tabulated rule size
+    K = np.floor(np.where(gam > 0, 300.0 * span_deg / np.where(gam > 0, gam, 1.0), 200.0 * span_deg))
     asym = (shl > 0) & (np.abs(delta) > 1e-9)
     nsel = np.zeros(m, dtype=int)
-    nsel[asym] = _NTERMS[np.minimum(np.searchsorted(_NTERMS, np.ceil(K[asym])), len(_NTERMS) - 1)]
+    nsel[asym] = _NTERMS[np.minimum(np.searchsorted(_NTERMS, K[asym]), len(_NTERMS) - 1)]
     mu = np.zeros(m)
     dmu = np.zeros(m)
     dmu_t = np.zeros(m)
@@ -265,7 +269,10 @@ def fcj_voigt_peaks(dx, ipk, tth, sig, gam, shl, derivs: bool = False):
 def _fcj_nodes(n, tth, shl, phimin, derivs):
     """Per-peak FCJ quadrature: node offsets (centideg), normalised weights, their shl derivatives."""
     t, w = _gauss_legendre(n)
-    frac = 0.5 * (1.0 + t)                                 # node position in [0, 1] from 2φ_min
+    # as GSAS-II's PSVFCJO: the positive half of the n-point rule on [-1, 1], node x at
+    # 2φ = 2φ_min + (2θ − 2φ_min)·x (n/2 nodes, denser towards 2θ where the weight peaks)
+    pos_half = t > 0
+    frac, w = t[pos_half], w[pos_half]
     span = (tth - phimin)[:, None]                         # degrees
     phi = phimin[:, None] + span * frac[None, :]           # (m, n) degrees
     c = np.cos(np.radians(tth))[:, None]

@@ -190,3 +190,29 @@ def test_fprime_gsas_correction_matches_gsas2_listing():
     from beamkit.errors import ParameterError
     with pytest.raises(ParameterError):
         sc.anomalous(["Pb"], 1.5405, correction="henke")
+
+
+@pytest.mark.parametrize("tth,shl,sig,gam", [(20.0, 0.002, 5.0, 2.0), (10.0, 0.02, 5.0, 2.0), (150.0, 0.05, 30.0, 8.0)])
+def test_fcj_quadrature_is_gsas2s_psvfcjo(tth, shl, sig, gam):
+    """The FCJ convolution as GSAS-II's PSVFCJO computes it (an independent transcription of its
+    rule): n = the smallest tabulated size ≥ int(300·|2θ − 2φmin|/γ) (2θ in degrees, γ in
+    centidegrees); the positive half of the n-point Gauss-Legendre rule on [−1, 1] placed at
+    2φ = 2φmin + (2θ − 2φmin)·x; weights w·(S/L+H/L)·F − 1)/cos 2φ with F = |cos 2θ|/√(cos²2φ − cos²2θ)."""
+    sizes = [2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30, 40, 50, 60, 70, 80, 90, 100, 110, 120,
+             140, 160, 180, 200, 220, 240, 260, 280, 300, 400]
+    c2t = np.cos(np.radians(tth))
+    emin = np.degrees(np.arccos(np.sqrt(1 + shl ** 2) * c2t))
+    k = int(300.0 * abs(tth - emin) / gam)
+    n = next((s for s in sizes if s >= k), 400)
+    t, w = np.polynomial.legendre.leggauss(n)
+    t, w = t[t > 0], w[t > 0]
+    delta = emin + (tth - emin) * t
+    cd = np.cos(np.radians(delta))
+    F = abs(c2t) / np.sqrt(np.maximum(cd ** 2 - c2t ** 2, 1e-300))
+    G = w * (shl * F - 1.0) / cd
+    dx = np.linspace(-1.0, 0.6, 161)
+    Fw, eta = pc.tch_fwhm_eta(sig, gam)
+    pv = pc.pseudo_voigt(100.0 * (tth + dx[:, None] - delta[None, :]), Fw, eta)
+    want = (pv * G).sum(axis=1) / G.sum()
+    got = pc.fcj_voigt(dx, tth, sig, gam, shl)
+    np.testing.assert_allclose(got, want, rtol=1e-6, atol=1e-9 * want.max())

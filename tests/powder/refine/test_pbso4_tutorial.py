@@ -41,7 +41,7 @@ def test_pbso4_tutorial_steps(tmp_path):
         wr = (h1.get_wR(), h2.get_wR())
         seen.append((n, wr))
         assert wr == pytest.approx(REF_WR[n], rel=0.01), (n, wr)        # issue: 1 % relative
-        assert wr == pytest.approx(REF_WR[n], rel=1e-3), (n, wr)        # measured: within 0.06 %
+        assert wr == pytest.approx(REF_WR[n], rel=5e-4), (n, wr)        # measured: within 0.027 %
         assert (h1.residuals["0:0:Nref"], h2.residuals["0:1:Nref"]) == REF_NREF[n], n
         mss = gpx.data["Covariance"]["data"]["Rvals"]["Max shft/sig"]
         assert mss == pytest.approx(REF_MSS[n], rel=0.02), (n, mss)     # measured: within 1.1 %
@@ -49,18 +49,19 @@ def test_pbso4_tutorial_steps(tmp_path):
     assert [s[0] for s in seen] == [4, 5, 6, 7, 8, 9]
     rv = gpx.data["Covariance"]["data"]["Rvals"]
     assert rv["Nobs"] == 8378 and rv["Nvars"] == 41
-    # the issue asks 0.5 %.  Measured 10.5745 / 4.5349, GOF 2.2567 (+0.012 / +0.004 / +0.009 %), in
-    # 4 cycles with lamMax 0 and a last accepted rise of 2.2e-4 (GSAS-II: 4 cycles, 0, 2.4e-4); every
-    # step within 0.06 %.  GSAS-II behaviours that brought it there from 10.517 (-0.53 %, steps 7/8
+    # the issue asks 0.5 %.  Measured 10.5729 / 4.5348, GOF 2.2564 (-0.003 / +0.002 / -0.004 %;
+    # chi² 42448.2 vs 42449.1), in 4 cycles with lamMax 0 (GSAS-II: 4 cycles, 0); every step within
+    # 0.027 %.  GSAS-II behaviours that brought it there from 10.517 (-0.53 %; steps 7/8 were
     # -0.4 / -0.9 %): the allowed chi² rise doubles after each refused trial (lsq.py); f' with
     # GSAS-II's relativistic term (Pb -4.078, scattering.py); derivatives of CW widths floored at
-    # 0.001 are those of the unfloored expressions (X-ray U goes negative in step 9); and each
-    # refinement keeps the reflection set it starts with (calc.gsas_reflection_set: one X-ray
-    # reflection near 160° less from step 7 on, which moved the size/mustrain fit).
+    # 0.001 are those of the unfloored expressions (X-ray U goes negative in step 9); each
+    # refinement keeps the reflection set it starts with (calc.gsas_reflection_set); and the FCJ
+    # asymmetry uses PSVFCJO's quadrature (profile_cw: half Gauss-Legendre rule, node count from
+    # |2θ - 2φmin| in degrees), which moves low-angle peak intensity as GSAS-II does.
     assert h1.get_wR() == pytest.approx(10.5732, rel=0.005) and h2.get_wR() == pytest.approx(4.5347, rel=0.005)
-    assert h1.get_wR() == pytest.approx(10.5732, rel=5e-4) and h2.get_wR() == pytest.approx(4.5347, rel=5e-4)
+    assert h1.get_wR() == pytest.approx(10.5732, rel=2e-4) and h2.get_wR() == pytest.approx(4.5347, rel=2e-4)
     assert rv["ncyc"] == 4
-    assert rv["GOF"] == pytest.approx(2.2565, rel=0.005) and rv["GOF"] == pytest.approx(2.2565, rel=5e-4)
+    assert rv["GOF"] == pytest.approx(2.2565, rel=0.005) and rv["GOF"] == pytest.approx(2.2565, rel=2e-4)
     # final cell and atoms within 3 esd of GSAS-II's
     a, b, c = ph.data["General"]["Cell"][1:4]
     vals, esd = [], []
