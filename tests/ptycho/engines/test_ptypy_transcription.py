@@ -164,3 +164,16 @@ def test_del2_prior_has_no_wrap_around():
     step = np.ones((1, 9, 11), complex)
     step[..., :, 6:] = 5.0                       # one jump inside; the edges differ by 4 but are not neighbours
     np.testing.assert_allclose(e._reg_ll(step), 2 * 0.7 * 9 * 16)
+
+
+def test_line_search_steps_follow_ptypy():
+    """'quadratic': t = −B1/(2·B2) even where B1 > 0 (no safeguard); 'all': the real stationary point
+    of the full degree-8 line polynomial with the lowest value."""
+    e = ML.__new__(ML)
+    assert e._step([5.0, 2.0, 4.0]) == -0.25
+    p = np.polynomial.Polynomial([1, 0, -3, 0, 1]) ** 2 + np.polynomial.Polynomial([0, 0.1])   # two wells
+    B = list(p.coef) + [0.0] * (9 - len(p.coef))
+    t = e._step(B)
+    crit = p.deriv().roots()
+    crit = crit[np.abs(crit.imag) < 1e-9].real
+    assert t == pytest.approx(crit[np.argmin(p(crit))], abs=1e-9) and t < 0
