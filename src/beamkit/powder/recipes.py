@@ -9,12 +9,26 @@ Show, Use, Scale, LeBail).  A recipe step may hold ``set``, ``clear``, ``once``,
 Unknown keys or subkeys raise :class:`~beamkit.errors.ParameterError` with a
 did-you-mean suggestion.  Functions here change dicts only; running the fit is
 the caller's business.
+
+Parity with GSAS-II: in one histogram set/clear call, a ``'Background': True/False``
+ends the call, so the keys after it are not applied (GSAS-II's ``set_refinements`` and
+``clear_refinements`` return there).  The documentation's sequential example depends on it:
+its ``clear_refinements({'Background': False, 'Sample Parameters': ['DisplaceX']})`` leaves
+DisplaceX refined, and GSAS-II's published results were made so.  beamkit does the same and
+logs a warning naming the skipped keys; set :data:`BACKGROUND_BOOL_ENDS_CALL` to False to
+apply every key.  Clearing 'Limits' restores the full data range, as GSAS-II does.
 """
 from __future__ import annotations
 
 import difflib
 
+from ..core.log import get_logger
 from ..errors import ParameterError
+
+log = get_logger("beamkit.powder.recipes")
+
+#: GSAS-II parity: a True/False 'Background' ends a histogram set/clear call (module doc)
+BACKGROUND_BOOL_ENDS_CALL = True
 
 __all__ = ["HIST_KEYS", "PHASE_KEYS", "HAP_KEYS", "STEP_KEYS", "check_key", "split_refs",
            "check_step", "apply_hist", "apply_phase", "apply_hap"]
@@ -110,12 +124,16 @@ def apply_hist(hist: dict, refs: dict, mode: str = "set", fit_fixed_points=None)
     ``fit_fixed_points`` is called (no arguments) when Background has 'fit fixed points'.
     """
     on = mode == "set"
-    for key, val in refs.items():
-        check_key(key, HIST_KEYS, "histogram")
+    keys = list(refs)
+    for k in keys:
+        check_key(k, HIST_KEYS, "histogram")
+    for n, key in enumerate(keys):
+        val = refs[key]
         if key == "Limits":
-            if not on:
-                continue
             lim = hist["Limits"]
+            if not on:
+                lim[1] = [float(v) for v in lim[0]]      # GSAS-II: back to the full range
+                continue
             if isinstance(val, dict):
                 for sk in val:
                     check_key(sk, HIST_KEYS["Limits"], "Limits")
@@ -142,6 +160,10 @@ def apply_hist(hist: dict, refs: dict, mode: str = "set", fit_fixed_points=None)
                 ent[-1] = bool(on)
         elif key == "Background":
             _apply_background(hist, val, on, fit_fixed_points)
+            if isinstance(val, bool) and BACKGROUND_BOOL_ENDS_CALL and keys[n + 1:]:
+                log.warning("as GSAS-II, 'Background': %s ends this %s_refinements call: %s not applied "
+                            "(give them in a separate call)", val, mode, ", ".join(map(repr, keys[n + 1:])))
+                return
         elif key == "Single xtal":
             for sk in _flag_list(val, key):
                 check_key(sk, HIST_KEYS[key], key)
