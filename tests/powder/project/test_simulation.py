@@ -120,9 +120,8 @@ def test_measured_data_before_fit():
                                 str(shared_file(*GD, "PythonScript", "data", "inst_d1a.prm")), phases="all")
     g.compute()
     assert hn.get_wR() == pytest.approx(99.74899, rel=2e-6)
-    # X-ray: Pb f' from gemmi's Cromer-Liberman is -3.948 where GSAS-II prints -4.078 (step9.lst),
-    # which makes the calculated intensity ~0.4 % larger; wR agrees to 2e-4 relative
-    assert hx.get_wR() == pytest.approx(96.68110, rel=2e-4)
+    # X-ray: with GSAS-II's f' (Pb -4.078, step9.lst) and FCJ quadrature, 96.6812 against 96.68110
+    assert hx.get_wR() == pytest.approx(96.68110, rel=5e-6)
     rx, rn = hx.residuals, hn.residuals
     assert (rx["Nobs"], rn["Nobs"]) == (6000, 2918)
     assert rx["wRmin"] == pytest.approx(4.944659600065327, rel=1e-9)    # notes §13.2 step 4

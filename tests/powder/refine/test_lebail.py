@@ -31,7 +31,7 @@ def test_lebail_pbso4_xra(tmp_path):
     # total while the scale refines.  GSAS-II stalls in steps 1-2 (its 72.21 is one partition at
     # the starting parameters); we must do at least as well there, and reach the 12.5.
     assert rwp[0] <= 72.209 and rwp[1] <= 44.370 and rwp[0] > rwp[1] > rwp[2]     # ours 38.71, 27.28
-    assert rwp[2] <= 12.5                                                           # ours 12.360
+    assert rwp[2] <= 12.5                                                           # ours 12.3575
     assert rwp[2] == pytest.approx(12.4315, rel=0.01)
     assert rv["GOF"] == pytest.approx(2.558, rel=0.01)                              # ours 2.543
     # Neither program has converged after the recipe's 8 cycles (GSAS-II: converged false); the
