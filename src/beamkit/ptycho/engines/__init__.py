@@ -7,11 +7,7 @@ Where beamkit differs from ptypy 0.9 on purpose:
 * ``subpix``/``subpix_start`` have no effect (as in ptypy): views sit on whole pixels, rounded
   with ptypy's rule round(pos/psize + 1e-5) in the positions' own frame, in a storage sized as
   ptypy sizes it (``models.scanmodel.object_geometry``).
-* The DM/RAAR object inertia is ``object_inertia`` × the mean frame power (Σ I per frame), which
-  keeps barely illuminated object pixels from blowing up.
-* ML's line search is evaluated in float64; for the Gaussian model the quartic polynomial is
-  used whenever the quadratic step would raise the cost, and a non-descent conjugate direction
-  restarts from the gradient.
+* ML's line-search polynomial is evaluated in float64 (its step rule is ptypy's).
 * ``record_local_error`` stores the per-view error triples in each ``iter_info`` entry.
 * ePIE and SDR draw their view order from ``numpy.random.default_rng(seed)``; ``seed`` is an
   engine parameter outside ptypy's tree with default 0, so runs repeat exactly (``None``: fresh

@@ -31,7 +31,8 @@ class ProjectionEngine(BaseEngine):
         raise NotImplementedError
 
     def engine_prepare(self):
-        self._mean_power = float(np.mean([float(st.diff.sum(axis=(-2, -1)).mean()) for st in self.states])) if self.states else 1.0
+        # ptypy: object inertia × the diffraction storages' mean power per detector pixel
+        self._mean_power = float(sum(float(st.diff.mean()) for st in self.states)) if self.states else 1.0
         gpu = self.be.name != "numpy"
         for st in self.states:
             K, (ny, nx) = st.K, st.P.shape[-2:]
