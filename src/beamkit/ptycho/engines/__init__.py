@@ -7,6 +7,11 @@ Where beamkit differs from ptypy 0.9 on purpose:
 * ``subpix``/``subpix_start`` have no effect (as in ptypy): views sit on whole pixels, rounded
   with ptypy's rule round(pos/psize + 1e-5) in the positions' own frame, in a storage sized as
   ptypy sizes it (``models.scanmodel.object_geometry``).
+* The DM/RAAR object inertia is ``object_inertia`` × the mean frame power (Σ I per frame), where
+  ptypy multiplies by the mean power per detector pixel (N² times less).  The stronger inertia
+  keeps barely illuminated object pixels from blowing up: on ptypy's MoonFlower data it scores
+  DM 0.1567 / RAAR 0.1599 against 0.1733 / 0.1797 with ptypy's factor (ptypy: 0.1761 / 0.2098),
+  and on the demo's 64² scan NRMSE 0.42 against 0.45.
 * ML's line-search polynomial is evaluated in float64 (its step rule is ptypy's).
 * ``record_local_error`` stores the per-view error triples in each ``iter_info`` entry.
 * ePIE and SDR draw their view order from ``numpy.random.default_rng(seed)``; ``seed`` is an

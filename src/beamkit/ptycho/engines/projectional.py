@@ -31,8 +31,9 @@ class ProjectionEngine(BaseEngine):
         raise NotImplementedError
 
     def engine_prepare(self):
-        # ptypy: object inertia × the diffraction storages' mean power per detector pixel
-        self._mean_power = float(sum(float(st.diff.mean()) for st in self.states)) if self.states else 1.0
+        # object inertia × the mean frame power (Σ I per frame); ptypy uses the mean power per
+        # detector pixel, N² times smaller (engines package doc: a deliberate difference)
+        self._mean_power = float(np.mean([float(st.diff.sum(axis=(-2, -1)).mean()) for st in self.states])) if self.states else 1.0
         gpu = self.be.name != "numpy"
         for st in self.states:
             K, (ny, nx) = st.K, st.P.shape[-2:]
