@@ -19,6 +19,8 @@ from pathlib import Path
 
 import numpy as np
 
+from beamkit.ptycho.models.propagation import get_backend
+
 
 def reference_dm(blk, iterations=3):
     """ptypy-like DM: per-view loops (numpy FFT per view); returns seconds per iteration."""
@@ -75,7 +77,7 @@ def main(argv=None):
     from beamkit.ptycho import benchdata, engines
 
     print(f"bench_ptycho: ptypy MoonFlower 161 x 128², {args.iterations} iterations, single precision, "
-          f"{os.cpu_count()} CPU cores, load average {os.getloadavg()[0]:.1f}")
+          f"{os.cpu_count()} CPU cores, FFT {get_backend('numpy').fft_library}, load average {os.getloadavg()[0]:.1f}")
     blk, _ = benchdata.load_block(folder, "BlockFull")
     ref, ref_cpu = reference_dm(blk)
     print(f"in-run peer: plain-numpy per-view DM (ptypy-style loops): {ref:.3f} s/it wall, {ref_cpu:.3f} s/it CPU")

@@ -19,10 +19,12 @@ ALL = os.environ.get("BEAMKIT_PTYCHO_ALL") == "1"
 # issue 8 they were rounded relative to the scan's minimum, which is exactly where MoonFlowerScan
 # simulated each frame (no built-in position error, notes/ptypy.md 6.3): DM 0.1496, RAAR 0.1625,
 # SDR 0.2849, ML 0.1791, ePIE 0.1898 (seed 0).
-# Measured now (200 iterations, single precision): DM 0.1567, RAAR 0.1599, ML 0.1802, SDR 0.2924,
-# ePIE 0.1969 (seed 0; seeds 0-7: 0.1969, 0.1937, 0.2116, 0.1930, 0.1942, 0.1963, 0.1943, 0.1945)
-# against ptypy's 0.1761, 0.2098, 0.1797, 0.2876, 0.189. ML came from 0.1833 by following ptypy 0.9
-# exactly (del2 prior without wrap-around, plain quadratic step, probe support centred at (N-1)/2).
+# Measured now (200 iterations, single precision, FFTW): DM 0.1566, RAAR 0.1598, ML 0.1797, SDR
+# 0.2924, ePIE 0.1969 (seed 0; seeds 0-7: 0.1969, 0.1937, 0.2116, 0.1930, 0.1942, 0.1963, 0.1943,
+# 0.1945) against ptypy's 0.1761, 0.2098, 0.1797, 0.2876, 0.189. ML came from 0.1833 by following
+# ptypy 0.9 exactly (del2 prior without wrap-around, plain quadratic step, probe support centred at
+# (N-1)/2); its last digits follow FFT rounding (pocketfft 0.1802, FFTW plans 0.1797-0.1826), so
+# its tolerance keeps 0.5 %.
 # DM/RAAR scale the object inertia by the mean frame power where ptypy uses the mean power per
 # pixel (engines package doc); with ptypy's factor they score 0.1733 and 0.1797.
 # ePIE, SDR and ML equal per-view loops transcribed from ptypy (test_ptypy_transcription.py), and

@@ -193,6 +193,7 @@ class StochasticEngine(BaseEngine):
         err = np.zeros((st.n, 3))
         gmax = ObjectPowerMax(st.O) if glob else None
         shared_buf = None if self.keep_exit else st.exbuf.shape[0] == 1
+        tmp = np.empty_like(P)
         for v in self.rng.permutation(st.n):          # sequential by construction
             y, x = st.corners[v]
             Ov = O[y:y + ny, x:x + nx]
@@ -206,8 +207,7 @@ class StochasticEngine(BaseEngine):
             fdev = af - fmag
             ef = float(np.dot(fdev.ravel(), fdev.ravel())) / npix
             if want_ll:
-                d2 = np.abs(F)
-                d2 *= d2
+                d2 = af * af if c == 1 else np.abs(F) ** 2        # |F|² (f is F when c == 1)
                 d2 -= st.diff[v]
                 ep = float(np.dot((d2 * d2).ravel(), st.wphot[v].ravel())) / npix
             else:
@@ -234,16 +234,31 @@ class StochasticEngine(BaseEngine):
                 buf[...] = psi
             err[v] = (ef, ep, ee)
             d = psi - po
-            pp = P.real ** 2 + P.imag ** 2
-            den_o = (1 - a_o) * float(pp.max()) + a_o * pp if a_o else float(pp.max())
-            Ov += ((a_o + b_o) / np.maximum(den_o, 1e-30)) * P.conj() * d
+            if a_o:
+                pp = P.real ** 2 + P.imag ** 2
+                step_o = (a_o + b_o) / np.maximum((1 - a_o) * float(pp.max()) + a_o * pp, 1e-30)
+            else:
+                step_o = np.float32((a_o + b_o) / max(float(np.abs(P).max()) ** 2, 1e-30))
+            np.conjugate(P, out=tmp)
+            tmp *= d
+            tmp *= step_o
+            Ov += tmp
             if gmax is not None:
                 gmax.refresh(y, x, ny, nx)
             if do_probe:
-                oo = None if glob else Ov.real ** 2 + Ov.imag ** 2    # glob implies a_p == 0
-                mx = gmax.value if glob else float(oo.max())
-                den_p = (1 - a_p) * mx + a_p * oo if a_p else mx
-                P += ((a_p + b_p) / np.maximum(den_p, 1e-30)) * Ov.conj() * d
+                if glob:                                          # glob implies a_p == 0
+                    mx = gmax.value
+                elif a_p:
+                    oo = Ov.real ** 2 + Ov.imag ** 2
+                    mx = float(oo.max())
+                else:
+                    mx = float(np.abs(Ov).max()) ** 2
+                step_p = (a_p + b_p) / np.maximum((1 - a_p) * mx + a_p * oo, 1e-30) if a_p else \
+                    np.float32((a_p + b_p) / max(mx, 1e-30))
+                np.conjugate(Ov, out=tmp)
+                tmp *= d
+                tmp *= step_p
+                P += tmp
         return err
 
 
