@@ -37,9 +37,13 @@ def _fmt(v, width=12):
     if isinstance(v, str):
         return f"{v:>{width}}"
     v = float(v)
-    if v != 0 and (abs(v) < 1e-3 or abs(v) >= 1e6):
+    if v != 0 and (abs(v) < 1e-3 or abs(v) >= 1e8):
         return f"{v:{width}.4g}"
-    return f"{v:{width}.6f}" if width >= 12 else f"{v:{width}.4g}"
+    if width < 12:
+        return f"{v:{width}.4g}"
+    # up to 6 decimals, fewer where the integer part is long: one blank always separates columns
+    room = width - 2 - len(str(int(abs(v)))) - (v < 0)
+    return f"{v:{width}.{max(0, min(6, room))}f}"
 
 
 def _table(names, rows, labels=("name  :", "value :", "refine:"), per_line=9, width=12):

@@ -50,3 +50,23 @@ def test_printfile_and_listing_of_an_unrefined_project(demo, tmp_path):
     gpx.refine(printFile=str(tmp_path / "custom.lst"))
     assert (tmp_path / "custom.lst").exists()
     assert " Refinement results:" in listing.settings_text(gpx) + listing.results_text(gpx)
+
+
+def test_listing_of_a_tof_refinement(tmp_path):
+    """TOF histograms: limits in µs, no resonant terms, wide values keep their columns apart."""
+    from pathlib import Path
+    import beamkit.powder as G2sc
+    pdata = Path(G2sc.__file__).parent / "data"
+    gpx = G2sc.G2Project(newgpx=str(tmp_path / "nacl.gpx"))
+    gpx.add_phase(str(pdata / "NaCl.cif"), phasename="NaCl")
+    gpx.add_simulated_powder_histogram("NaCl TOF", str(pdata / "POWGEN_1066.instprm"), 20., 30.,
+                                       phases=gpx.phases(), ibank=2)
+    gpx.compute()
+    gpx.set_Controls("cycles", 2)
+    gpx.do_refinements([{"set": {"Background": {"refine": True}}}])
+    text = (tmp_path / "nacl.lst").read_text()
+    assert " Instrument type: TOF" in text and " usec to " in text and "Resonant" not in text
+    lines = text.splitlines()
+    i = next(k for k, ln in enumerate(lines) if ln.startswith(" name  :") and "difC" in ln)
+    names, values = lines[i].split(":", 1)[1].split(), lines[i + 1].split(":", 1)[1].split()
+    assert len(names) == len(values) and float(values[names.index("difC")]) == pytest.approx(22600.2479, abs=1e-4)
