@@ -2,6 +2,7 @@ import numpy as np
 import pytest
 
 from beamkit.ptycho import metrics
+from beamkit.ptycho.engines.base import farfield_curve
 from beamkit.ptycho.engines.projectional import DM, RAAR
 from beamkit.ptycho.models import make_model
 
@@ -32,9 +33,10 @@ def test_first_iteration_errors_are_consistent(sim):
     blk = _block(sim, illumination={"model": sim["probe"]})
     e = DM([blk], dict(numiter=1, fourier_relax_factor=None))
     e.run()
-    # probe exact and object = 1: the Photons error equals its definition computed directly
+    # object = 1: the Photons error equals its definition computed directly with ptypy's far-field
+    # propagator (the exit wave times exp(iπ(x²+y²)/(λz)) before the unitary FFT)
     I = sim["data"]
-    po = np.fft.fft2(sim["probe"] * np.ones_like(I), norm="ortho")
+    po = np.fft.fft2(farfield_curve(blk) * sim["probe"] * np.ones_like(I), norm="ortho")
     model = np.abs(po) ** 2
     expect = (((model - np.fft.ifftshift(I, axes=(-2, -1))) ** 2) / (np.fft.ifftshift(I, axes=(-2, -1)) + 1)).sum(axis=(1, 2)) / I[0].size
     assert np.isclose(e.iter_info[0]["error"][1], expect.mean(), rtol=1e-3)

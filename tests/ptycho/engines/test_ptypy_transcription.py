@@ -11,6 +11,7 @@ import pytest
 from scipy import ndimage
 
 from beamkit.ptycho.engines import EPIE, ML, SDR
+from beamkit.ptycho.engines.base import farfield_curve
 from beamkit.ptycho.models import make_model
 
 
@@ -19,7 +20,11 @@ def _block(sim, model):
 
 
 def _props(blk):
-    return (lambda x: blk.prop.fw(x[None, None], 1)[0, 0]), (lambda x: blk.prop.bw(x[None, None], 1)[0, 0])
+    """ptypy's far-field propagator: the exit wave times exp(iπ(x²+y²)/(λz)) (x, y from pixel N//2),
+    then the unitary FFT; the inverse undoes both (detector-plane phase factors do not matter here)."""
+    c = farfield_curve(blk)
+    return (lambda x: blk.prop.fw((c * x)[None, None], 1)[0, 0]), \
+        (lambda x: c.conj() * blk.prop.bw(x[None, None], 1)[0, 0])
 
 
 def ptypy_stochastic(blk, name, iters, seed, sigma=0.5, tau=0.1, probe_update_start=2):

@@ -16,7 +16,7 @@ from ...errors import ParameterError
 from ..models.propagation import get_backend
 from .kernels import gather, support_mask
 
-__all__ = ["BaseEngine", "EngineState", "BASE_DEFAULTS", "POSREF_DEFAULTS", "merge"]
+__all__ = ["BaseEngine", "EngineState", "BASE_DEFAULTS", "POSREF_DEFAULTS", "merge", "farfield_curve"]
 
 log = get_logger("ptycho.engines")
 
@@ -42,6 +42,29 @@ def _plain(d):
     return {k: (_plain(v) if isinstance(v, dict) else v) for k, v in dict(d).items()}
 
 
+def farfield_curve(blk, dtype=np.complex64):
+    """ptypy's sample-plane phase factor exp(iπ(x² + y²)/(λz)) on the probe frame, or None.
+
+    ptypy's far-field propagator multiplies the exit wave by this factor before its FFT (and by
+    the conjugate after the inverse FFT), with x, y measured from pixel N//2 in object pixels
+    (m), λ the wavelength and z the distance (m). beamkit's far-field propagator is the plain
+    unitary FFT, so the engines carry the probe as P·curve internally and hand back P (the
+    probe in ptypy's convention) to the storage. None for near field or missing geometry.
+    """
+    if getattr(getattr(blk, "prop", None), "kind", None) != "farfield":
+        return None
+    meta = getattr(blk, "meta", {}) or {}
+    lam = meta.get("wavelength")
+    if lam is None:
+        return None
+    lz = float(lam) * float(meta.get("distance", 7.19))
+    ny, nx = blk.probe.data.shape[-2:]
+    ps = np.broadcast_to(np.asarray(blk.obj.psize, float), (2,))
+    y = (np.arange(ny) - ny // 2) * ps[0]
+    x = (np.arange(nx) - nx // 2) * ps[1]
+    return np.exp(1j * np.pi * (y[:, None] ** 2 + x[None, :] ** 2) / lz).astype(dtype)
+
+
 def _tree_defaults(name):
     """Defaults for engine ``name`` from the face's parameter tree (empty if it is not declared there)."""
     try:
@@ -60,7 +83,11 @@ class EngineState:
         self.diff = xp.asarray(blk.diff, real_dtype)
         self.mask = xp.asarray(blk.mask, real_dtype)
         self.fmag = xp.sqrt(xp.maximum(self.diff, 0))
+        c = farfield_curve(blk, cplx_dtype)
+        self.curve = None if c is None else xp.asarray(c)
         self.P = xp.asarray(blk.probe_array(), cplx_dtype)
+        if self.curve is not None:          # the probe as the plain-FFT propagator sees it
+            self.P = self.P * self.curve
         self.O = xp.asarray(blk.obj.data, cplx_dtype)
         self.flat = xp.asarray(blk.views.flat)
         self.corners = np.asarray(blk.views.corners)
@@ -214,7 +241,7 @@ class BaseEngine:
     # shared helpers ------------------------------------------------------------
     def _sync_to_storages(self):
         for st in self.states:
-            P = self.be.to_numpy(st.P)
+            P = self.be.to_numpy(st.P if st.curve is None else st.P * st.curve.conj())
             st.blk.probe.data[...] = P.reshape(st.blk.probe.data.shape)
             st.blk.obj.data[...] = self.be.to_numpy(st.O)
 
@@ -230,8 +257,12 @@ class BaseEngine:
 
     def apply_probe_support(self, i, P):
         real, four = self.support[i]
-        if four is not None:
-            P = self.be.ifft2(self.be.fft2(P) * four)
+        if four is not None:       # on the probe in ptypy's convention (the curve does not commute)
+            c = self.states[i].curve if i < len(self.states) else None
+            if c is None:
+                P = self.be.ifft2(self.be.fft2(P) * four)
+            else:
+                P = self.be.ifft2(self.be.fft2(P * c.conj()) * four) * c
         if real is not None:
             P = P * real
         return P
@@ -270,7 +301,10 @@ class BaseEngine:
         if np.hypot(cy, cx) < float(tol):
             return
         sy, sx = int(round(cy)), int(round(cx))
-        st.P = xp.roll(st.P, (-sy, -sx), axis=(-2, -1))
+        if st.curve is None:
+            st.P = xp.roll(st.P, (-sy, -sx), axis=(-2, -1))
+        else:                      # shift the probe in ptypy's convention
+            st.P = xp.roll(st.P * st.curve.conj(), (-sy, -sx), axis=(-2, -1)) * st.curve
         st.O = xp.roll(st.O, (-sy, -sx), axis=(-2, -1))
         log.info("probe re-centred by (%d, %d) px", -sy, -sx)
 
