@@ -33,8 +33,9 @@ def test_curve_is_ptypys_quadratic_phase(sim):
 
 def test_storage_probe_keeps_ptypys_convention(sim):
     """Without probe updates the stored probe comes back unchanged (the curve is taken off again)."""
-    for E, model, pars in [(EPIE, "GradFull", dict(probe_update_start=10)), (SDR, "Full", dict(beta_probe=0.0)),
-                           (DM, "BlockFull", dict(probe_update_start=10)), (ML, "BlockFull", dict(probe_update_start=10))]:
+    cases = [(EPIE, "GradFull", dict(probe_update_start=10)), (SDR, "Full", dict(beta_probe=0.0)),
+             (DM, "BlockFull", dict(probe_update_start=10)), (ML, "BlockFull", dict(probe_update_start=10))]
+    for E, model, pars in cases:
         blk = _block(sim, model)
         P0 = blk.probe.data.copy()
         E([blk], dict(numiter=3, **pars)).run()
