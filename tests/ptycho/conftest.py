@@ -29,7 +29,8 @@ def simulate(n_side=6, N=32, step=6, photons=1e6, seed=0, noise=False, modes=1):
     gy, gx = np.meshgrid(np.arange(n_side), np.arange(n_side), indexing="ij")
     corners = np.stack([gy.ravel(), gx.ravel()], 1) * step + 4 + rng.integers(-1, 2, (n_side * n_side, 2))
     views = obj[corners[:, 0, None, None] + np.arange(N)[None, :, None], corners[:, 1, None, None] + np.arange(N)[None, None, :]]
-    I = np.abs(np.fft.fftshift(np.fft.fft2(probe * views, norm="ortho"), axes=(-2, -1))) ** 2
+    from beamkit.ptycho.data.illumination import farfield_intensity, farfield_phase
+    I = farfield_intensity(probe * views, farfield_phase((N, N), opsize, lam, dist))   # ptypy's propagator
     if noise:
         I = rng.poisson(I).astype(np.float32)
     pos = (corners - corners.min(0)) * opsize

@@ -11,7 +11,7 @@ from scipy import ndimage
 from ...errors import ParameterError
 from ..utils import grids as _grids
 
-__all__ = ["farfield", "farfield_intensity", "nearfield", "aperture", "focus_probe",
+__all__ = ["farfield", "farfield_phase", "farfield_intensity", "nearfield", "aperture", "focus_probe",
            "make_probe", "probe_modes", "grids"]
 
 
@@ -21,9 +21,23 @@ def farfield(field: np.ndarray) -> np.ndarray:
     return sfft.fftshift(f, axes=(-2, -1))
 
 
-def farfield_intensity(field: np.ndarray) -> np.ndarray:
-    """|farfield(field)|**2 (photons per pixel when |field|**2 sums to photons)."""
-    f = farfield(field)
+def farfield_phase(shape, psize, wavelength: float, distance: float, dtype=np.complex64) -> np.ndarray:
+    """ptypy's far-field sample-plane phase exp(iπ(x² + y²)/(λz)) on a frame of ``shape``.
+
+    x, y (m) are measured from pixel N//2 with the object pixel ``psize`` (m); λ and the
+    distance z in m.  ptypy's far-field propagator multiplies every exit wave by it before the
+    FFT, so simulated frames and reconstructions carry it the same way."""
+    ny, nx = (int(v) for v in np.broadcast_to(np.asarray(shape, int), (2,)))
+    ps = np.broadcast_to(np.asarray(psize, float), (2,))
+    y = (np.arange(ny) - ny // 2) * ps[0]
+    x = (np.arange(nx) - nx // 2) * ps[1]
+    return np.exp(1j * np.pi * (y[:, None] ** 2 + x[None, :] ** 2) / (float(wavelength) * float(distance))).astype(dtype)
+
+
+def farfield_intensity(field: np.ndarray, phase: np.ndarray | None = None) -> np.ndarray:
+    """|farfield(field · phase)|**2 (photons per pixel when |field|**2 sums to photons);
+    ``phase`` is :func:`farfield_phase` for ptypy's propagator, or None for the plain FFT."""
+    f = farfield(field if phase is None else field * phase)
     return f.real ** 2 + f.imag ** 2
 
 

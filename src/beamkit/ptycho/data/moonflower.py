@@ -10,7 +10,8 @@ MoonFlowerScan (ptypy's generation rules):
    unrounded (up to half a pixel apart, as in ptypy);
 4. object: :func:`.resources.flower_obj`; probe: :func:`.resources.moon_pr` with
    sum |P|**2 = ``photons``;
-5. I_k = |farfield(P * O_k)|**2, Gaussian blur of FWHM ``psf`` px, Poisson noise when
+5. I_k = |farfield(P * O_k * phase)|**2 with ptypy's far-field sample-plane phase
+   (:func:`.illumination.farfield_phase`), Gaussian blur of FWHM ``psf`` px, Poisson noise when
    ``add_poisson_noise`` (numpy's global generator, so ``np.random.seed`` reproduces runs).
 """
 from __future__ import annotations
@@ -19,7 +20,7 @@ import numpy as np
 from scipy import ndimage
 
 from ..params import defaults
-from .illumination import farfield_intensity
+from .illumination import farfield_intensity, farfield_phase
 from .ptyscan import PtyScan, register, with_defaults_doc, wavelength, _pair
 from .resources import flower_obj, moon_pr
 from .xy import moonflower_positions
@@ -57,6 +58,7 @@ class MoonFlowerScan(PtyScan):
         self.obj = flower_obj(frame)
         self.pr = moon_pr(shape) * np.sqrt(float(p.get("photons") or 1e8))
         self._shape = shape
+        self._phase = farfield_phase(shape, self.resolution, wavelength(p["energy"]), p["distance"])
 
     def load_positions(self):
         return self._pos
@@ -81,7 +83,7 @@ class MoonFlowerScan(PtyScan):
         return self.pr * self.obj[rows[:, :, None], cols[:, None, :]]
 
     def load_batch(self, indices):
-        I = farfield_intensity(self.exit_waves(indices))
+        I = farfield_intensity(self.exit_waves(indices), self._phase)
         psf = float(self.info.get("psf") or 0.0)
         if psf > 0:
             I = ndimage.gaussian_filter(I, (0, psf / 2.3548, psf / 2.3548))

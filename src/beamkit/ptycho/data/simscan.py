@@ -18,7 +18,7 @@ from scipy import ndimage, signal
 from ...errors import ParameterError
 from ..params import defaults
 from . import xy as xymod
-from .illumination import farfield_intensity, make_probe, nearfield, probe_modes
+from .illumination import farfield_intensity, farfield_phase, make_probe, nearfield, probe_modes
 from .ptyscan import PtyScan, _pair, register, wavelength, with_defaults_doc
 from .resources import moon_pr
 from .sample import make_object
@@ -142,7 +142,8 @@ class SimScan(PtyScan):
     def load_batch(self, indices):
         ex = self.exit_waves(indices)
         if self.prop == "farfield":
-            I = farfield_intensity(ex).sum(axis=1)
+            phase = farfield_phase(ex.shape[-2:], self.resolution, self.lam, float(self.info["distance"]))
+            I = farfield_intensity(ex, phase).sum(axis=1)
         else:
             w = nearfield(ex, float(self.info["distance"]), self.lam, self.resolution)
             I = (w.real ** 2 + w.imag ** 2).sum(axis=1)

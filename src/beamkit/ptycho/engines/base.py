@@ -54,15 +54,11 @@ def farfield_curve(blk, dtype=np.complex64):
     if getattr(getattr(blk, "prop", None), "kind", None) != "farfield":
         return None
     meta = getattr(blk, "meta", {}) or {}
-    lam = meta.get("wavelength")
-    if lam is None:
+    lam, dist = meta.get("wavelength"), meta.get("distance")
+    if lam is None or dist is None:
         return None
-    lz = float(lam) * float(meta.get("distance", 7.19))
-    ny, nx = blk.probe.data.shape[-2:]
-    ps = np.broadcast_to(np.asarray(blk.obj.psize, float), (2,))
-    y = (np.arange(ny) - ny // 2) * ps[0]
-    x = (np.arange(nx) - nx // 2) * ps[1]
-    return np.exp(1j * np.pi * (y[:, None] ** 2 + x[None, :] ** 2) / lz).astype(dtype)
+    from ..data.illumination import farfield_phase
+    return farfield_phase(blk.probe.data.shape[-2:], blk.obj.psize, lam, dist, dtype)
 
 
 def _tree_defaults(name):
