@@ -107,16 +107,15 @@ def _hap_lines(phase, hist, sig=None):
     for key, label, unit in (("Size", "Size model    ", "µm"), ("Mustrain", "Mustrain model", "")):
         m = hap[key]
         vals = m[1]
-        if m[0] == "isotropic":
-            txt = f" {label}: isotropic equatorial: {vals[0]:11.4f}"
-            name = f"{p}:{h}:{key};i"
-        else:
-            txt = f" {label}: {m[0]} equatorial: {vals[0]:11.4f} axial: {vals[1]:11.4f}"
-            name = f"{p}:{h}:{key};i"
+        txt = f" {label}: {m[0]} equatorial: {vals[0]:11.4f}"
+        if m[0] != "isotropic":
+            txt += f" axial: {vals[1]:11.4f}"
         if sig is None:
             txt += f" Refine? {bool(m[2][0])}"
-        elif name in sig:
-            txt += f", sig: {sig[name]:8.4g}"
+        else:
+            esd = [f"{s}: {sig[n]:8.4g}" for s, n in (("sig", f"{p}:{h}:{key};i"), ("axial sig", f"{p}:{h}:{key};a"))
+                   if n in sig]
+            txt += "".join(", " + e for e in esd)
         out += [txt + (f" {unit}" if unit else ""), f"\t LG mixing coeff.: {vals[2]:10.4f}", ""]
     from .variables import dij_names
     sgd = phase.data["General"]["SGData"]

@@ -57,14 +57,15 @@ class ProjectRefineMixin:
         """Apply a 'set' table (or a step dict with set/clear/once) to histograms, phases and HAP entries."""
         if isinstance(refinement, dict) and any(k in refinement for k in ("set", "clear", "once")):
             R.check_step(refinement)
-            if "set" in refinement:
-                self._apply(refinement["set"], "set", histogram, phase)
-            if "clear" in refinement:
-                self._apply(refinement["clear"], "clear", histogram, phase)
-            if "once" in refinement:
-                self._apply(refinement["once"], "set", histogram, phase)
+            self._apply_step(refinement, histogram, phase)
             return
         self._apply(refinement, "set", histogram, phase)
+
+    def _apply_step(self, step, histogram, phase):
+        """A step's 'set', then 'clear', then 'once' (set now, cleared after the refinement)."""
+        for key, mode in (("set", "set"), ("clear", "clear"), ("once", "set")):
+            if key in step:
+                self._apply(step[key], mode, histogram, phase)
 
     def clear_refinement(self, refinement, histogram="all", phase="all"):
         """Clear the flags named in a table (the inverse of :meth:`set_refinement`)."""
@@ -100,12 +101,7 @@ class ProjectRefineMixin:
             ph = step.get("phases", phase)
             if outputnames:
                 self.filename = str(outputnames[i])
-            if "set" in step:
-                self._apply(step["set"], "set", hist, ph)
-            if "clear" in step:
-                self._apply(step["clear"], "clear", hist, ph)
-            if "once" in step:
-                self._apply(step["once"], "set", hist, ph)
+            self._apply_step(step, hist, ph)
             if "output" in step:
                 self.filename = str(step["output"])
             if "skip" not in step:

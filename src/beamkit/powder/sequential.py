@@ -17,7 +17,7 @@ from ..core.log import get_logger, progress
 from ..errors import ParameterError
 from .variables import cell_with_esd, split_name
 
-__all__ = ["run_sequential", "G2SeqRefRes", "cell_with_esd"]   # cell_with_esd lives in .variables
+__all__ = ["run_sequential", "G2SeqRefRes"]
 
 log = get_logger("beamkit.powder.sequential")
 

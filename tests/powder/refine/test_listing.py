@@ -48,8 +48,15 @@ def test_printfile_and_listing_of_an_unrefined_project(demo, tmp_path):
     gpx = G2sc.G2Project(res["project"])
     gpx.set_Controls("cycles", 0)
     gpx.refine(printFile=str(tmp_path / "custom.lst"))
-    assert (tmp_path / "custom.lst").exists()
-    assert " Refinement results:" in listing.settings_text(gpx) + listing.results_text(gpx)
+    text = (tmp_path / "custom.lst").read_text()
+    rv = gpx.data["Covariance"]["data"]["Rvals"]
+    m = re.search(r" wR =\s+([\d.]+)%", text)
+    assert float(m.group(1)) == pytest.approx(rv["Rwp"], abs=0.006)
+    # the project's own .lst (the demo's refinement) was not overwritten by this one
+    assert open(res["lst"]).read() != text
+    # without a timing the results part has no time line; with one it has
+    assert " Refinement time" not in listing.results_text(gpx)
+    assert " Refinement time =" in listing.results_text(gpx, 2.0)
 
 
 def test_listing_of_a_tof_refinement(tmp_path):
