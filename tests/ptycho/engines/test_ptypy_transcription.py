@@ -182,3 +182,20 @@ def test_line_search_steps_follow_ptypy():
     crit = p.deriv().roots()
     crit = crit[np.abs(crit.imag) < 1e-9].real
     assert t == pytest.approx(crit[np.argmin(p(crit))], abs=1e-9) and t < 0
+
+
+def test_epie_equals_ptypys_loop_on_the_shared_moonflower_data():
+    """On ptypy's own MoonFlower data (161 frames, ptypy's start): three ePIE iterations with the
+    README's settings (the third updates the probe) agree with the transcribed loop, edge pixels
+    with |O|² > 4 included."""
+    from beamkit.ptycho import benchdata
+    from shared_data import shared_file
+
+    folder = shared_file("ptypy-data", "moonflower161.ptyd").parent
+    model, pars = benchdata.SETTINGS["EPIE"]
+    O_ref, P_ref = ptypy_stochastic(benchdata.load_block(folder, model)[0], "EPIE", 3, seed=0)
+    blk, _ = benchdata.load_block(folder, model)
+    EPIE([blk], dict(numiter=3, seed=0, **pars)).run()
+    assert (np.abs(O_ref) ** 2).max() > 4          # the edge spikes that set the global object norm
+    np.testing.assert_allclose(blk.obj.data[0], O_ref, rtol=0, atol=1e-4 * np.abs(O_ref).max())
+    np.testing.assert_allclose(blk.probe.data.reshape(P_ref.shape), P_ref, rtol=0, atol=1e-4 * np.abs(P_ref).max())
