@@ -7,7 +7,7 @@ kind the project is developed on). ptypy itself is not on PyPI and pty-chi needs
 numpy engine works (a Python loop over views for the Fourier and overlap updates); its ratio
 is printed too.
 
-    python bench/bench_ptycho.py [--iterations 200] [--engines DM ML] [--shared ../shared]
+    python bench/bench_ptycho.py [--iterations 200] [--engines DM ML] [--shared ../shared] [--backend cupy]
 """
 from __future__ import annotations
 
@@ -69,6 +69,8 @@ def main(argv=None):
     ap.add_argument("--iterations", type=int, default=200)
     ap.add_argument("--engines", nargs="*", default=["DM", "RAAR", "EPIE", "SDR", "ML"])
     ap.add_argument("--shared", default=os.environ.get("BEAMKIT_SHARED", str(root.parent / "shared")))
+    ap.add_argument("--backend", choices=["numpy", "cupy"], default="numpy",
+                    help="array backend of the engines (cupy: the GPU, with beamkit[gpu])")
     args = ap.parse_args(argv)
     folder = Path(args.shared) / "ptypy-data"
     if not (folder / "moonflower161.ptyd").exists():
@@ -77,7 +79,7 @@ def main(argv=None):
     from beamkit.ptycho import benchdata, engines
 
     print(f"bench_ptycho: ptypy MoonFlower 161 x 128², {args.iterations} iterations, single precision, "
-          f"{os.cpu_count()} CPU cores, FFT {get_backend('numpy').fft_library}, load average {os.getloadavg()[0]:.1f}")
+          f"{os.cpu_count()} CPU cores, backend {args.backend}, FFT {get_backend(args.backend).fft_library}, load average {os.getloadavg()[0]:.1f}")
     blk, _ = benchdata.load_block(folder, "BlockFull")
     ref, ref_cpu = reference_dm(blk)
     print(f"in-run peer: plain-numpy per-view DM (ptypy-style loops): {ref:.3f} s/it wall, {ref_cpu:.3f} s/it CPU")
@@ -88,8 +90,8 @@ def main(argv=None):
     rows = []
     for name in args.engines:
         model, pars = benchdata.SETTINGS[name]
-        blk, truth = benchdata.load_block(folder, model)
-        e = engines.ENGINES[name]([blk], dict(numiter=args.iterations, seed=0, **pars))
+        blk, truth = benchdata.load_block(folder, model, backend=args.backend)
+        e = engines.ENGINES[name]([blk], dict(numiter=args.iterations, seed=0, **pars), backend=args.backend)
         c0 = time.process_time()
         e.run()
         cpu = (time.process_time() - c0) / args.iterations

@@ -32,8 +32,11 @@ PTYPY = {"DM": (0.219, 0.1761), "RAAR": (0.197, 0.2098), "EPIE": (0.241, 0.1890)
          "ML": (0.695, 0.1797)}
 
 
-def load_block(folder, model="BlockFull", frames=None):
-    """(block, truth dict) from ``moonflower161.ptyd`` and ``moonflower161_truth.npz`` in ``folder``."""
+def load_block(folder, model="BlockFull", frames=None, backend="numpy"):
+    """(block, truth dict) from ``moonflower161.ptyd`` and ``moonflower161_truth.npz`` in ``folder``.
+
+    ``backend`` ('numpy' or 'cupy') is the array backend of the block's propagator; pass the
+    engine's."""
     folder = Path(folder)
     f = folder / "moonflower161.ptyd"
     try:
@@ -52,7 +55,8 @@ def load_block(folder, model="BlockFull", frames=None):
     if frames is not None:
         data, pos, idx = data[:frames], pos[:frames], idx[:frames]
     truth = dict(np.load(folder / "moonflower161_truth.npz"))
-    blk = make_model(model, {"illumination": {"model": truth["initial_probe"]}}).build(data, pos, meta, indices=idx)
+    blk = make_model(model, {"illumination": {"model": truth["initial_probe"]}}, backend=backend).build(
+        data, pos, meta, indices=idx)
     return blk, truth
 
 

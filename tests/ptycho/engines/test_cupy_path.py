@@ -1,8 +1,9 @@
-"""The engines' CuPy code path, run on the CPU through a strict stand-in for CuPy (fake_cupy).
+"""The engines' CuPy code path: through a strict CPU stand-in for CuPy (fake_cupy) everywhere, and
+through the real CuPy where it imports and sees a GPU (skipped otherwise).
 
-No GPU is needed: device arrays refuse implicit host conversion and mixing with host arrays as
-CuPy's do, so a host/device slip in the cupy path fails here. Each engine must give the numpy
-backend's result (same start, same view order) to single-precision rounding.
+With the stand-in no GPU is needed: device arrays refuse implicit host conversion and mixing with
+host arrays as CuPy's do, so a host/device slip in the cupy path fails here. Each engine must give
+the numpy backend's result (same start, same view order) to single-precision rounding.
 """
 import sys
 
@@ -15,14 +16,28 @@ from beamkit.ptycho.models import make_model, propagation
 import fake_cupy
 
 
-@pytest.fixture
-def cupy_stub(monkeypatch):
-    monkeypatch.setitem(sys.modules, "cupy", fake_cupy)
+def _real_cupy():
+    try:
+        import cupy
+        if cupy.cuda.runtime.getDeviceCount() > 0:
+            return cupy
+    except Exception:
+        pass
+    pytest.skip("no CuPy with a GPU here (the stand-in runs the same checks)")
+
+
+@pytest.fixture(params=["stand-in", "cupy"])
+def cupy_stub(request, monkeypatch):
     monkeypatch.setattr(propagation, "_BACKENDS", {})
+    if request.param == "cupy":
+        yield _real_cupy()
+        return
+    monkeypatch.setitem(sys.modules, "cupy", fake_cupy)
     yield fake_cupy
 
 
-def test_stub_is_strict(cupy_stub):
+def test_stub_is_strict():
+    cupy_stub = fake_cupy
     a = cupy_stub.asarray(np.ones(3))
     with pytest.raises(TypeError):
         np.asarray(a)
@@ -46,7 +61,7 @@ def test_engine_on_the_cupy_path_equals_numpy(cupy_stub, sim, name, model, pars)
         blk = make_model(model, {}, backend=be).build(sim["data"], sim["positions"], sim["meta"])
         e = engines.ENGINES[name]([blk], dict(numiter=4, seed=1, **pars), backend=be)
         info = e.run()
-        assert isinstance(e.states[0].O, fake_cupy.ndarray) == (be == "cupy")
+        assert isinstance(e.states[0].O, cupy_stub.ndarray) == (be == "cupy")
         assert isinstance(blk.obj.data, np.ndarray) and isinstance(blk.probe.data, np.ndarray)
         out[be] = blk.obj.data.copy(), blk.probe.data.copy(), np.array([i["error"] for i in info])
     (O0, P0, e0), (O1, P1, e1) = out["numpy"], out["cupy"]
@@ -70,7 +85,7 @@ def test_ptycho_run_on_the_cupy_path(cupy_stub, tmp_path):
                                                                                       max_shift=2e-7)))
     P = Ptycho(p, level=5, backend="cupy")
     assert P.runtime["iterations"] == 10
-    assert all(e.be.name == "cupy" and isinstance(e.states[0].O, fake_cupy.ndarray) for e in P.engines.values())
+    assert all(e.be.name == "cupy" and isinstance(e.states[0].O, cupy_stub.ndarray) for e in P.engines.values())
     assert isinstance(P.result.object, np.ndarray) and P.result.probe.shape == (2, 32, 32)
     assert np.all(np.isfinite(P.result.errors)) and np.isfinite(P.result.object).all()
     assert list(tmp_path.rglob("*.ptyr"))
