@@ -14,7 +14,7 @@ import numpy as np
 from ...core.log import get_logger
 from ...errors import ParameterError
 from ..models.propagation import get_backend
-from .kernels import gather, support_mask
+from .kernels import RowBlockCSR, gather, support_mask
 
 __all__ = ["BaseEngine", "EngineState", "BASE_DEFAULTS", "POSREF_DEFAULTS", "merge", "farfield_curve"]
 
@@ -87,7 +87,7 @@ class EngineState:
         self.O = xp.asarray(blk.obj.data, cplx_dtype)
         self.flat = xp.asarray(blk.views.flat)
         self.corners = np.asarray(blk.views.corners)
-        self.A = blk.views.scatter_matrix() if be.name == "numpy" else None
+        self.A = RowBlockCSR(blk.views.scatter_matrix()) if be.name == "numpy" else None
         self.pidx = xp.asarray(blk.pods.probe_index)
         self.pm = blk.pods.probe_modes
         self.om = blk.pods.object_modes
@@ -100,7 +100,7 @@ class EngineState:
     def refresh_views(self, be):
         self.flat = be.xp.asarray(self.blk.views.flat)
         self.corners = np.asarray(self.blk.views.corners)
-        self.A = self.blk.views.scatter_matrix() if be.name == "numpy" else None
+        self.A = RowBlockCSR(self.blk.views.scatter_matrix()) if be.name == "numpy" else None
         self.csum = None
 
     def obj_views(self):
