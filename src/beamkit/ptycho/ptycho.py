@@ -70,6 +70,9 @@ class Ptycho:
                               engine_finalize=0.0)
         self.precision = "double" if str(self.p.get("data_type", "single")) == "double" else "single"
         self.backend = str(backend or os.environ.get("BEAMKIT_PTYCHO_BACKEND", "numpy"))
+        if self.backend == "auto":           # settle it once: models, engines and memory reports agree
+            from .models.propagation import get_backend
+            self.backend = get_backend("auto").name
         self.obj = Container("Cobj", "complex")
         self.probe = Container("Cprobe", "complex")
         self.diff = Container("Cdiff", "real")

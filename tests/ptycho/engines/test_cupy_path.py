@@ -89,3 +89,15 @@ def test_ptycho_run_on_the_cupy_path(cupy_stub, tmp_path):
     assert isinstance(P.result.object, np.ndarray) and P.result.probe.shape == (2, 32, 32)
     assert np.all(np.isfinite(P.result.errors)) and np.isfinite(P.result.object).all()
     assert list(tmp_path.rglob("*.ptyr"))
+
+
+def test_auto_backend_settles_once(monkeypatch, tmp_path):
+    """backend='auto' becomes 'numpy' without a GPU, so the memory report does not ask CuPy for memory."""
+    from beamkit.ptycho import Ptycho, utils as u
+    monkeypatch.setitem(sys.modules, "cupy", None)          # as where CuPy is not installed
+    monkeypatch.setattr(propagation, "_BACKENDS", {})
+    p = u.Param(verbose_level="warning", io=u.Param(home=str(tmp_path), autosave=u.Param(active=False),
+                                                    autoplot=u.Param(active=False), interaction=u.Param(active=False)))
+    p.scans = u.Param(MF=u.Param(name="BlockFull", data=u.Param(name="MoonFlowerScan", num_frames=20, shape=32)))
+    P = Ptycho(p, level=2, backend="auto")
+    assert P.backend == "numpy" and P.runtime["memory"]["MF"]["frames_per_block"] == 20
