@@ -7,9 +7,10 @@ from beamkit.ptycho.data import MoonFlowerScan
 
 
 def _trickle(self, frames, start):
-    """MoonFlower frames that become available 10 at a time, one batch per check() call."""
+    """MoonFlower frames that become available 10 at a time: after each batch the next check() finds
+    nothing new yet (WAIT), as a detector still writing would."""
     self._calls = getattr(self, "_calls", 0) + 1
-    avail = min(10 * self._calls, self.num_frames) - start
+    avail = min(10 * ((self._calls + 1) // 2), self.num_frames) - start
     return max(avail, 0), start + max(avail, 0) >= self.num_frames
 
 
@@ -30,3 +31,13 @@ def test_live_frames_join_a_running_reconstruction(tmp_path, monkeypatch):
     assert P.obj.S["SMFG00"].data.shape[-2:] == blk.obj.shape[-2:]
     errs = P.result.errors
     assert errs.shape == (30, 3) and np.all(np.isfinite(errs)) and errs[-1, 0] < errs[0, 0]
+
+
+def test_all_available_frames_are_loaded_whatever_frames_per_block(tmp_path):
+    """frames_per_block only sizes the blocks: a finished scan is loaded whole before iterating."""
+    p = u.Param(verbose_level="warning", frames_per_block=7)
+    p.io = u.Param(home=str(tmp_path), autosave=u.Param(active=False), autoplot=u.Param(active=False),
+                   interaction=u.Param(active=False))
+    p.scans = u.Param(MF=u.Param(name="BlockFull", data=u.Param(name="MoonFlowerScan", num_frames=50, shape=32)))
+    P = Ptycho(p, level=2)
+    assert P.blocks[0].n == P.scans["MF"].num_frames and sorted(P.blocks[0].indices.tolist()) == list(range(P.blocks[0].n))

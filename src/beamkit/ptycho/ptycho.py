@@ -119,7 +119,9 @@ class Ptycho:
         return pad
 
     def init_data(self):
-        """Load every scan's data (until EOS, or ``min_frames_for_recon`` for live data) and build models."""
+        """Load every scan's data and build models: all frames available now (in blocks of
+        ``frames_per_block``); live data that signals WAIT is awaited until ``min_frames_for_recon``
+        frames are in, the rest arrives between iterations."""
         from .data import EOS, WAIT, make_scan
         from .models import make_model
         t0 = time.perf_counter()
@@ -140,10 +142,8 @@ class Ptycho:
                         break
                     time.sleep(0.05)
                     continue
-                chunks.append(msg)
-                n += len(msg.get("iterable") or msg.get("data") or [])
-                if n >= need:     # the rest arrives between iterations (live data)
-                    break
+                chunks.append(msg)      # all that is available now, as ptypy's new_data (blocks of
+                n += len(msg.get("iterable") or msg.get("data") or [])      # frames_per_block)
             if not chunks:
                 raise ParameterError(f"scans.{label}.data", "a scan with at least one frame", 0)
             self.scans[label] = scan
@@ -195,14 +195,16 @@ class Ptycho:
         if engine is not None and engine.states:
             engine._sync_to_storages()
         for label, scan in self.scans.items():
-            if self._eos.get(label):
+            arrived = False
+            while not self._eos.get(label):             # every block available now
+                msg = scan.auto(int(self.p.get("frames_per_block") or 100000))
+                if isinstance(msg, str):
+                    self._eos[label] = msg == EOS
+                    break
+                self._chunks[label].append(msg)
+                arrived = True
+            if not arrived:
                 continue
-            msg = scan.auto(int(self.p.get("frames_per_block") or 100000))
-            if isinstance(msg, str):
-                if msg == EOS:
-                    self._eos[label] = True
-                continue
-            self._chunks[label].append(msg)
             i = [b.label for b in self.blocks].index(label)
             old = self.blocks[i]
             new = self.models[label].build_from_chunks(self._chunks[label], old.obj.padding)
