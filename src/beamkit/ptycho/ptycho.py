@@ -110,12 +110,14 @@ class Ptycho:
         self.level = max(self.level, 1)
 
     def _pad_px(self, resolution):
+        """Object padding (px) for the largest max_shift of the engines that refine positions (as ptypy)."""
+        from .engines.base import posref_conf
         pad = 0
-        for ep in (self.p.get("engines") or {}).values():
-            pr = (ep or {}).get("position_refinement")
-            if isinstance(pr, dict) or pr is True:
-                ms = float((pr.get("max_shift") if isinstance(pr, dict) else None) or 2e-6)
-                pad = max(pad, int(ms // float(np.min(resolution))))
+        for lab, ep in (self.p.get("engines") or {}).items():
+            user = ((self.p_user.get("engines") or {}).get(lab) or {}).get("position_refinement")
+            conf = posref_conf(user, (ep or {}).get("position_refinement"))
+            if conf is not None:
+                pad = max(pad, int(float(conf["max_shift"]) // float(np.min(resolution))))
         return pad
 
     def init_data(self):

@@ -45,3 +45,42 @@ def test_position_refinement_off_unless_given_and_amplitude_check(sim):
     e = DM([blk], dict(numiter=1, position_refinement=True))
     e.initialize()
     assert e.posref is not None and e.posref.start == 0 and e.posref.stop == 1
+
+
+@pytest.mark.parametrize("method", ["Annealing", "GridSearch"])
+def test_max_shift_counts_from_the_original_position_and_zero_means_zero(sim, method):
+    blk, c_true, ps = _setup(sim)
+    c0 = blk.views.corners.copy()
+    e = DM([blk], dict(numiter=1, position_refinement=dict(start=0, amplitude=3 * ps, max_shift=1.5 * ps, method=method,
+                                                          nshifts=8, amplitude_decay=False, seed=0)))
+    e.initialize()
+    e.prepare()
+    for it in range(6):                                    # repeated updates never drift beyond max_shift
+        e.posref.update(e, e.states[0], it)
+    d = np.hypot(*((blk.views.corners - c0) * ps).T)
+    assert d.max() <= 1.5 * ps + 1e-12 and (d > 0).any()
+    blk2, _, _ = _setup(sim)
+    e2 = DM([blk2], dict(numiter=1, position_refinement=dict(start=0, amplitude=3 * ps, max_shift=0.0, method=method,
+                                                            seed=0)))
+    e2.initialize()
+    e2.prepare()
+    assert e2.posref.max_shift == 0.0
+    c2 = blk2.views.corners.copy()
+    e2.posref.update(e2, e2.states[0], 0)
+    assert (blk2.views.corners == c2).all()
+
+
+def test_the_object_is_padded_only_when_an_engine_refines_positions(tmp_path):
+    from beamkit.ptycho import Ptycho, utils as u
+    def pars(**pr):
+        p = u.Param(verbose_level="warning")
+        p.io = u.Param(home=str(tmp_path), autosave=u.Param(active=False), autoplot=u.Param(active=False),
+                       interaction=u.Param(active=False))
+        p.scans = u.Param(MF=u.Param(name="BlockFull", data=u.Param(name="MoonFlowerScan", num_frames=30, shape=32)))
+        p.engines = u.Param(e0=u.Param(name="DM", numiter=1, **pr))
+        return p
+    plain = Ptycho(pars(), level=4).blocks[0].obj.shape[-2:]
+    assert Ptycho(pars(position_refinement=False), level=4).blocks[0].obj.shape[-2:] == plain
+    ps = Ptycho(pars(), level=2).blocks[0].obj.psize
+    padded = Ptycho(pars(position_refinement=u.Param(max_shift=5 * float(np.min(ps)))), level=4).blocks[0].obj.shape[-2:]
+    assert tuple(np.subtract(padded, plain)) == (10, 10)

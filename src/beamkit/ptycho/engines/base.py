@@ -16,7 +16,7 @@ from ...errors import ParameterError
 from ..models.propagation import get_backend
 from .kernels import RowBlockCSR, gather, support_mask
 
-__all__ = ["BaseEngine", "EngineState", "BASE_DEFAULTS", "POSREF_DEFAULTS", "merge", "farfield_curve"]
+__all__ = ["BaseEngine", "EngineState", "BASE_DEFAULTS", "POSREF_DEFAULTS", "merge", "farfield_curve", "posref_conf"]
 
 log = get_logger("ptycho.engines")
 
@@ -36,6 +36,21 @@ def merge(base: dict, user) -> dict:
         else:
             out[k] = v
     return out
+
+
+def posref_conf(user, tree=None):
+    """Position-refinement settings from the user's ``position_refinement`` entry, or None if off.
+
+    Off for None, False or an empty Param; True or a non-empty Param switch it on (``start``
+    defaults to 0 there: ptypy would silently skip a sub-tree without start/stop). ``tree`` is the
+    engine's resolved entry (defaults filled) under the user's values.
+    """
+    if user is None or user is False or (isinstance(user, dict) and not user):
+        return None
+    conf = merge(merge(POSREF_DEFAULTS, tree if isinstance(tree, dict) else {}), {} if user is True else user)
+    if conf.get("start") is None:
+        conf["start"] = 0
+    return conf
 
 
 def _plain(d):
@@ -305,16 +320,10 @@ class BaseEngine:
         log.info("probe re-centred by (%d, %d) px", -sy, -sx)
 
     def _setup_posref(self):
-        pr = self._user_pars.get("position_refinement")
-        if pr is None or pr is False:
-            return
-        if isinstance(pr, dict) and not pr:
+        conf = posref_conf(self._user_pars.get("position_refinement"), self.p.get("position_refinement"))
+        if conf is None:
             return
         from .posref import PositionRefinement
-        conf = merge(merge(POSREF_DEFAULTS, self.p.get("position_refinement") if isinstance(
-            self.p.get("position_refinement"), dict) else {}), {} if pr is True else pr)
-        if conf.get("start") is None:
-            conf["start"] = 0  # a given sub-tree switches it on (ptypy would silently skip it)
         self.posref = PositionRefinement(conf, self.numiter)
         if not self.posref.active(self.states):
             self.posref = None

@@ -25,16 +25,24 @@ class PositionRefinement:
         self.metric = str(conf.get("metric") or "fourier")
         if self.metric not in ("fourier", "photon"):
             raise ParameterError("position_refinement.metric", "'fourier' or 'photon'", self.metric)
-        self.start = int(conf.get("start") or 0)
-        self.stop = int(conf["stop"]) if conf.get("stop") is not None else int(numiter)
-        self.interval = max(int(conf.get("interval") or 1), 1)
-        self.nshifts = int(conf.get("nshifts") or 4)
-        self.amplitude = float(conf.get("amplitude") or 1e-6)
-        self.decay = bool(conf.get("amplitude_decay", True))
-        self.max_shift = float(conf.get("max_shift") or 2e-6)
+        def get(key, default):            # None means the default; 0 is a value
+            v = conf.get(key)
+            return default if v is None else v
+        self.start = int(get("start", 0))
+        self.stop = int(get("stop", numiter))
+        self.interval = int(get("interval", 1))
+        self.nshifts = int(get("nshifts", 4))
+        self.amplitude = float(get("amplitude", 1e-6))
+        self.decay = bool(get("amplitude_decay", True))
+        self.max_shift = float(get("max_shift", 2e-6))
+        for key, val, lo in (("interval", self.interval, 1), ("nshifts", self.nshifts, 0),
+                             ("amplitude", self.amplitude, 0.0), ("max_shift", self.max_shift, 0.0)):
+            if val < lo:
+                raise ParameterError(f"position_refinement.{key}", f">= {lo}", val)
         self.record = bool(conf.get("record", False))
         self.rng = np.random.default_rng(conf.get("seed"))
         self.moved = 0
+        self.origin: dict = {}                 # block label -> corners before any refinement
 
     def active(self, states) -> bool:
         if not states:
@@ -79,6 +87,9 @@ class PositionRefinement:
             return
         views = st.blk.views
         c0 = views.corners.copy()
+        orig = self.origin.setdefault(st.blk.label, c0.copy())   # max_shift counts from here, as ptypy
+        if orig.shape != c0.shape:                                # frames arrived: restart the reference
+            orig = self.origin[st.blk.label] = c0.copy()
         best = self._metric(eng, st, c0)
         cur = c0.copy()
         n = len(c0)
@@ -88,15 +99,14 @@ class PositionRefinement:
                 a = self.rng.uniform(ps[0], rad, n)
                 b = self.rng.uniform(ps[1], rad, n)
                 sh = np.stack([(-1) ** i * a, (-1) ** (i // 2) * b], 1)
-                okm = np.hypot(sh[:, 0], sh[:, 1]) <= self.max_shift
-                trials.append((np.round(sh / ps).astype(int), okm))
+                trials.append(np.round(sh / ps).astype(int))
         else:
             r = int(np.ceil(rad / ps.min()))
-            rm = int(np.ceil(self.max_shift / ps.min()))
-            trials = [(np.tile([dy, dx], (n, 1)), np.ones(n, bool)) for dy in range(-r, r + 1) for dx in range(-r, r + 1)
-                      if (dy or dx) and dy * dy + dx * dx < rm * rm]
-        for shift, okm in trials:
+            trials = [np.tile([dy, dx], (n, 1)) for dy in range(-r, r + 1) for dx in range(-r, r + 1) if dy or dx]
+        for shift in trials:
             cand = c0 + shift
+            d = (cand - orig) * ps
+            okm = np.hypot(d[:, 0], d[:, 1]) <= self.max_shift
             val = self._metric(eng, st, cand)
             better = okm & (val < best)
             best = np.where(better, val, best)
