@@ -56,6 +56,9 @@ def test_engines_in_sequence_and_levels(tmp_path):
     names = [i["engine"] for i in P.runtime["iter_info"]]
     assert names == ["DM"] * 6 + ["ML"] * 4 + ["RAAR"] * 3
     assert P.runtime["iterations"] == 13
+    # 'iterations' runs on over the sequence (ptypy's alliter), 'iteration' counts per engine
+    assert [i["iterations"] for i in P.runtime["iter_info"]] == list(range(1, 14))
+    assert [i["iteration"] for i in P.runtime["iter_info"]][6:10] == [1, 2, 3, 4]
 
 
 def test_unknown_names_are_reported_with_the_known_ones(tmp_path):

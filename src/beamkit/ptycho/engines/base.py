@@ -147,7 +147,7 @@ class BaseEngine:
         self.rdt = np.float32 if precision == "single" else np.float64
         self.cdt = np.complex64 if precision == "single" else np.complex128
         self.curiter = 0
-        self.alliter = 0
+        self.alliter = 0           # continues the Ptycho's count in initialize(), as ptypy's
         self.numiter = int(self.p["numiter"])
         self.iter_info: list = []
         self.states: list[EngineState] = []
@@ -160,10 +160,21 @@ class BaseEngine:
             raise ParameterError(f"engine.{p['name']}.numiter", "integer >= 0", p["numiter"])
         if int(p["numiter_contiguous"]) < 1:
             raise ParameterError(f"engine.{p['name']}.numiter_contiguous", "integer >= 1", p["numiter_contiguous"])
+        clip = p.get("clip_object")
+        if clip is not None:
+            try:
+                lo, hi = (float(v) for v in clip)
+            except (TypeError, ValueError):
+                raise ParameterError(f"engine.{p['name']}.clip_object", "(min, max) amplitudes", clip) from None
+            if not 0 <= lo <= hi:
+                raise ParameterError(f"engine.{p['name']}.clip_object", "0 <= min <= max", clip)
 
     # life cycle ------------------------------------------------------------
     def initialize(self):
         t0 = time.perf_counter()
+        if self.ptycho is not None:
+            info = self.ptycho.runtime.get("iter_info") or []
+            self.alliter = int(info[-1]["iterations"]) if info else 0
         for blk in self.blocks:
             model = getattr(blk, "model_name", None)
             if model is not None and model not in self.SUPPORTED_MODELS:
@@ -283,7 +294,7 @@ class BaseEngine:
         if clip is None:
             return O
         xp = self.xp
-        lo, hi = float(clip[0]), float(clip[1])
+        lo, hi = (float(v) for v in clip)          # checked in _check_pars
         a = xp.abs(O)
         scale = xp.where(a > hi, hi / xp.maximum(a, 1e-30), xp.where(a < lo, lo / xp.maximum(a, 1e-30), 1.0))
         return (O * scale).astype(O.dtype)

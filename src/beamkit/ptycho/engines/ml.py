@@ -104,6 +104,8 @@ class ML(BaseEngine):
         if str(self.p["poly_line_coeffs"]) not in ("quadratic", "all"):
             raise ParameterError("engine.ML.poly_line_coeffs", "'quadratic' or 'all'", self.p["poly_line_coeffs"])
         R = float(self.p["intensity_renormalization"])
+        if not R > 0:
+            raise ParameterError("engine.ML.intensity_renormalization", "a number > 0", self.p["intensity_renormalization"])
         self.tot_measpts = sum(float(st.mask.sum()) for st in self.states)
         self.tpower = sum(float((st.diff * st.mask).sum()) for st in self.states) * R
         gpu = self.be.name != "numpy"
@@ -115,6 +117,9 @@ class ML(BaseEngine):
                 st.w = (R * st.mask / (1.0 / R + st.I)).astype(self.rdt)
             else:
                 st.w = st.mask
+            if t == "poisson":     # ptypy's constant Σ lnΓ(I+1) per frame, so the LL reads as ptypy's
+                from scipy.special import gammaln
+                st.llbase = xp.asarray(gammaln(self.be.to_numpy(st.I).astype(np.float64) + 1).sum(axis=(-2, -1)))
             st.F = None
             st.fi = xp.ones(st.n, self.rdt)
         self.reg_amp = 0.0
@@ -156,7 +161,7 @@ class ML(BaseEngine):
             else:
                 c = 1.0
             DI = w * (1 - I / Im)
-            LL = (w * (Im - I * xp.log(Im))).sum(axis=(-2, -1))
+            LL = (w * (Im - I * xp.log(Im))).sum(axis=(-2, -1)) + st.llbase[s:e]
             return unbin_frames(DI * c, r)[:, None], LL
         if fl:
             c = ((w * Im * I).sum(axis=(-2, -1)) / xp.maximum((w * Im ** 2).sum(axis=(-2, -1)), 1e-30))[:, None, None]
