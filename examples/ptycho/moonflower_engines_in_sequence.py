@@ -9,7 +9,7 @@ from beamkit.ptycho import utils as u
 p = u.Param()
 p.verbose_level = "info"
 p.io = u.Param(home="./ptycho-out", autosave=u.Param(active=True, interval=20),
-               autoplot=u.Param(active=True, interval=20), interaction=u.Param(active=False), benchmark="all")
+               autoplot=u.Param(active=True, interval=20, dump=True), interaction=u.Param(active=False), benchmark="all")
 p.scans = u.Param(MF=u.Param(name="Full", data=u.Param(name="MoonFlowerScan", shape=64, num_frames=50)))
 p.scans.MF.coherence = u.Param(num_probe_modes=2)
 p.engines = u.Param()

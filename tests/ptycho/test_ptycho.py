@@ -95,12 +95,23 @@ def test_keyword_arguments_update_the_tree(tmp_path):
 
 def test_autoplot_pngs_and_movie(tmp_path):
     p = _pars(tmp_path, u.Param(e0=u.Param(name="DM", numiter=6)))
-    p.io.autoplot = u.Param(active=True, interval=2, threaded=False, make_movie=True)
+    p.io.autoplot = u.Param(active=True, interval=2, threaded=False, make_movie=True, dump=True)
     P = Ptycho(p, level=5)
     files = P.autoplot.files
     assert len(files) == 3 and all(os.path.getsize(f) > 10000 for f in files)
     assert all(f.startswith(os.path.join(str(tmp_path), "plots")) for f in files)
     assert P.autoplot.frames_txt and os.path.getsize(P.autoplot.movie) > 1000
+
+
+@pytest.mark.parametrize("autoplot, autosave", [(dict(active=True), dict(active=True, interval=0)),
+                                                (dict(active=True, dump=True, interval=0), dict(active=True, interval=-1))])
+def test_autoplot_without_dump_and_zero_intervals_write_nothing(tmp_path, autoplot, autosave):
+    """ptypy: autoplot.dump switches the image files on; interval 0 switches autoplot and autosave off."""
+    p = _pars(tmp_path, u.Param(e0=u.Param(name="DM", numiter=4)))
+    p.io.autoplot = u.Param(threaded=False, **autoplot)
+    p.io.autosave = u.Param(**autosave)
+    P = Ptycho(p, level=5)
+    assert P.autoplot is None and not (tmp_path / "plots").exists() and not (tmp_path / "dumps").exists()
 
 
 @pytest.fixture
@@ -158,3 +169,13 @@ def test_user_loaders_accepted_and_rfile_none_disables_the_result_file(tmp_path,
     bad.scans = u.Param(s=u.Param(name="Full", data=u.Param(name="RegScanC", level=-1.0)))
     with pytest.raises(ParameterError, match="level"):
         Ptycho(bad, level=1)
+
+
+def test_path_templates_take_ptypys_fields_and_bad_ones_fail_before_the_run(tmp_path):
+    p = _pars(tmp_path, u.Param(e0=u.Param(name="DM", numiter=3)))
+    p.io.rfile = "recons/%(run)s_%(iteration)03d_of_%(numiter)d.ptyr"
+    P = Ptycho(p, level=5)
+    assert os.path.isfile(tmp_path / "recons" / f"{P.runtime['run']}_003_of_3.ptyr")
+    p.io.rfile = "recons/%(nonsense)s.ptyr"
+    with pytest.raises(ParameterError, match="io.rfile"):
+        Ptycho(p, level=1)

@@ -18,31 +18,43 @@ class Paths:
     separator (ptypy concatenated strings; see notes §4.7 bug 3).
     """
 
+    FIELDS = dict(run="beamkit", engine="None", iterations=0, iteration=0, numiter=0, duration=0.0)
+
     def __init__(self, io):
         self.io = io or {}
         self.home = os.path.expanduser(str(self.io.get("home") or "./"))
+        for key, template in self._templates().items():        # a bad template fails now, not after the run
+            self._fmt(template, {}, key=key)
 
-    def _fmt(self, template, runtime, **extra):
-        d = dict(run=runtime.get("run", "beamkit"), engine=runtime.get("engine", "None"),
-                 iterations=int(runtime.get("iterations", 0) or 0))
-        d.update(extra)
+    def _templates(self):
+        a, pl = self.io.get("autosave") or {}, self.io.get("autoplot") or {}
+        return {"io.rfile": self.io.get("rfile") or "recons/%(run)s/%(run)s_%(engine)s_%(iterations)04d.ptyr",
+                "io.autosave.rfile": a.get("rfile") or "dumps/%(run)s/%(run)s_%(engine)s_%(iterations)04d.ptyr",
+                "io.autoplot.imfile": pl.get("imfile") or "plots/%(run)s/%(run)s_%(engine)s_%(iterations)04d.png"}
+
+    def _fmt(self, template, runtime, key="io path template"):
+        """``template % fields`` under ``home``; fields as ptypy's: the runtime's scalars and the last
+        iteration record (run, engine, iterations, iteration, numiter, duration, ...)."""
+        d = dict(self.FIELDS)
+        d.update({k: v for k, v in dict(runtime).items() if isinstance(v, (str, int, float))})
+        info = (runtime.get("iter_info") or [None])[-1] if hasattr(runtime, "get") else None
+        if info:
+            d.update({k: v for k, v in dict(info).items() if isinstance(v, (str, int, float))})
         try:
             rel = str(template) % d
         except (KeyError, ValueError, TypeError) as exc:
-            raise ParameterError("io path template", "only %(run)s, %(engine)s, %(iterations)d fields", template,
-                                 message=str(exc)) from None
+            raise ParameterError(key, "a path template with fields " + ", ".join(f"%({k})" for k in self.FIELDS),
+                                 template, message=f"{key}: cannot format {template!r}: {exc!r}") from None
         return os.path.join(self.home, rel)
 
     def recon_file(self, runtime):
-        return self._fmt(self.io.get("rfile") or "recons/%(run)s/%(run)s_%(engine)s_%(iterations)04d.ptyr", runtime)
+        return self._fmt(self._templates()["io.rfile"], runtime, "io.rfile")
 
     def autosave_file(self, runtime):
-        a = self.io.get("autosave") or {}
-        return self._fmt(a.get("rfile") or "dumps/%(run)s/%(run)s_%(engine)s_%(iterations)04d.ptyr", runtime)
+        return self._fmt(self._templates()["io.autosave.rfile"], runtime, "io.autosave.rfile")
 
     def plot_file(self, runtime):
-        a = self.io.get("autoplot") or {}
-        return self._fmt(a.get("imfile") or "plots/%(run)s/%(run)s_%(engine)s_%(iterations)04d.png", runtime)
+        return self._fmt(self._templates()["io.autoplot.imfile"], runtime, "io.autoplot.imfile")
 
     def benchmark_file(self):
         return os.path.join(self.home, "benchmark.json")
@@ -55,7 +67,7 @@ class Autosave:
         self.P = ptycho
         a = (ptycho.p.get("io") or {}).get("autosave") or {}
         self.active = bool(a.get("active", False))
-        self.interval = int(a.get("interval") or 10)
+        self.interval = int(a.get("interval") if a.get("interval") is not None else 10)   # <= 0: off (ptypy)
         self.last = None
         self.files: list[str] = []
 

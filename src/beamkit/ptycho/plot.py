@@ -161,11 +161,15 @@ def make_movie(pngs, path, fps: float = 4.0):
 
 
 class AutoPlot:
-    """Render a PNG every ``interval`` iterations in a worker thread from copied snapshots."""
+    """Render a PNG every ``interval`` iterations in a worker thread from copied snapshots.
+
+    Made by Ptycho when ``io.autoplot`` is active with ``dump`` True and ``interval`` > 0 (ptypy's
+    switches: ``dump`` writes the image files, ``interval`` <= 0 disables plotting).
+    """
 
     def __init__(self, P, pars):
         self.P = P
-        self.interval = max(int(pars.get("interval") or 1), 1)
+        self.interval = max(int(pars.get("interval") if pars.get("interval") is not None else 1), 1)
         self.threaded = bool(pars.get("threaded", True))
         self.make_movie = bool(pars.get("make_movie", False))
         self.movie = None

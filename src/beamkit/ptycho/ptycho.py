@@ -235,9 +235,13 @@ class Ptycho:
                 self.interactor = None
         self.autosave = Autosave(self)
         ap = io.get("autoplot") or {}
-        if ap.get("active", False):
-            from .plot import AutoPlot
-            self.autoplot = AutoPlot(self, ap)
+        if ap.get("active", False) and int(ap.get("interval") if ap.get("interval") is not None else 1) > 0:
+            if ap.get("dump", False):
+                from .plot import AutoPlot
+                self.autoplot = AutoPlot(self, ap)
+            else:    # ptypy would open its live plot client here; beamkit has none
+                log.info("io.autoplot: no live plot window in beamkit; set io.autoplot.dump=True for PNG files, "
+                         "or call P.plot()")
         self.level = max(self.level, 3)
 
     def init_engine(self, label=None, epars=None):
