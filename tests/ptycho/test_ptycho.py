@@ -164,7 +164,7 @@ def test_user_loaders_accepted_and_rfile_none_disables_the_result_file(tmp_path,
                                                               energy=7.0, **extra)))
         P = Ptycho(p, level=5)
         assert P.p.io.rfile is None and P.runtime.iterations == 2
-        assert not list((tmp_path / name).rglob("*.ptyr"))               # rfile None: nothing saved
+        assert not list((tmp_path / name).rglob("*.ptyr")) and P.result_file is None   # rfile None: nothing saved
     bad = _pars(tmp_path, rfile=None)
     bad.scans = u.Param(s=u.Param(name="Full", data=u.Param(name="RegScanC", level=-1.0)))
     with pytest.raises(ParameterError, match="level"):
@@ -176,6 +176,11 @@ def test_path_templates_take_ptypys_fields_and_bad_ones_fail_before_the_run(tmp_
     p.io.rfile = "recons/%(run)s_%(iteration)03d_of_%(numiter)d.ptyr"
     P = Ptycho(p, level=5)
     assert os.path.isfile(tmp_path / "recons" / f"{P.runtime['run']}_003_of_3.ptyr")
+    assert P.result_file == str(tmp_path / "recons" / f"{P.runtime['run']}_003_of_3.ptyr")
     p.io.rfile = "recons/%(nonsense)s.ptyr"
     with pytest.raises(ParameterError, match="io.rfile"):
+        Ptycho(p, level=1)
+    p.io.rfile = None
+    p.io.rformat = "fullflat"                      # not written by beamkit: refused before any work
+    with pytest.raises(ParameterError, match="io.rformat"):
         Ptycho(p, level=1)

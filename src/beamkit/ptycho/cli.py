@@ -35,7 +35,7 @@ def main(argv=None) -> int:
         err = P.result.errors
         print(f"{P.runtime['run']}: {P.runtime['iterations']} iterations; last errors "
               f"(Fourier, Photons, Exit) = {', '.join(f'{x:.4g}' for x in (err[-1] if len(err) else []))}")
-        print(f"result: {P.paths.recon_file(P.runtime)}")
+        print(f"result: {P.result_file}" if P.result_file else "result: no file written (io.rfile is None)")
         return 0
     if args.cmd == "plot":
         from .plot import plot_ptyr

@@ -27,6 +27,9 @@ __all__ = ["Ptycho"]
 
 log = get_logger("ptycho")
 
+#: io.rformat values (ptypy's: the result file written after each engine)
+RFORMATS = ("minimal", "dls", "used_params")
+
 
 def _plain(v):
     """Param/dict tree -> plain nested dicts (for saving; arrays kept)."""
@@ -66,6 +69,10 @@ class Ptycho:
         self.runtime = Param(run=run, engine="None", iterations=0, start=now, allstart=now, allstop=None,
                              last_save=0, last_plot=0, iter_info=[])
         self.paths = Paths(self.p.get("io") or {})
+        rformat = (self.p.get("io") or {}).get("rformat") or "minimal"
+        if rformat not in RFORMATS:          # fail now, not after the first engine
+            raise ParameterError("io.rformat", " or ".join(repr(k) for k in RFORMATS), rformat)
+        self.result_file = None              # the last result .ptyr written (None: none, e.g. io.rfile None)
         self.benchmark = dict(data_load=0.0, engine_init=0.0, engine_prepare=0.0, engine_iterate=0.0,
                               engine_finalize=0.0)
         self.precision = "double" if str(self.p.get("data_type", "single")) == "double" else "single"
@@ -308,7 +315,8 @@ class Ptycho:
             self.runtime["positions"] = {b.obj.ID: b.views.coords.copy() for b in self.blocks}
         rfile = (self.p.get("io") or {}).get("rfile")
         if rfile:
-            self.save_run(self.paths.recon_file(self.runtime), kind=(self.p.get("io") or {}).get("rformat") or "minimal")
+            self.result_file = self.save_run(self.paths.recon_file(self.runtime),
+                                             kind=(self.p.get("io") or {}).get("rformat") or "minimal")
 
     def finalize(self):
         """Stop the interaction server and the plot thread."""
@@ -343,7 +351,7 @@ class Ptycho:
     def save_run(self, alt_file=None, kind: str = "minimal", force_overwrite: bool = True):
         """Write a .ptyr ('minimal', 'dump' or 'dls'); returns its path."""
         from .io_ptyr import write_ptyr
-        if kind not in ("minimal", "dump", "dls", "used_params"):
+        if kind not in RFORMATS + ("dump",):
             raise ParameterError("io.rformat", "'minimal', 'dump', 'dls' or 'used_params'", kind)
         path = alt_file or self.paths.recon_file(self.runtime)
         if os.path.exists(path) and not force_overwrite:
