@@ -184,3 +184,14 @@ def test_path_templates_take_ptypys_fields_and_bad_ones_fail_before_the_run(tmp_
     p.io.rformat = "fullflat"                      # not written by beamkit: refused before any work
     with pytest.raises(ParameterError, match="io.rformat"):
         Ptycho(p, level=1)
+
+
+def test_entries_beamkit_does_not_act_on_are_reported(tmp_path, caplog):
+    import logging
+    p = _pars(tmp_path)
+    p.scans.MF.resolution = 1e-7
+    p.scans.MF.coherence = u.Param(energies=[1.0, 1.01], spectrum=[1.0, 0.5])
+    with caplog.at_level(logging.WARNING):
+        Ptycho(p, level=2)
+    text = caplog.text
+    assert "scans.MF.resolution" in text and "coherence.energies" in text and "coherence.spectrum" in text

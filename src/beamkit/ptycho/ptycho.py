@@ -137,6 +137,7 @@ class Ptycho:
         fpb = int(self.p.get("frames_per_block") or 100000)
         need = int(self.p.get("min_frames_for_recon") or 1)
         for label, sp in (self.p.get("scans") or {}).items():
+            _warn_unsupported(label, sp)
             scan = make_scan(sp.get("data"))
             scan.initialize()
             chunks, n, deadline = [], 0, time.monotonic() + 600
@@ -398,6 +399,19 @@ class Ptycho:
         """Write the reconstruction figure (object, probe, errors) as PNG; returns its path."""
         from .plot import plot_ptycho
         return plot_ptycho(self, path or self.paths.plot_file(self.runtime))
+
+
+def _warn_unsupported(label, sp):
+    """Log the scan-model entries beamkit accepts (ptypy's tree) but does not act on."""
+    coh = sp.get("coherence") or {}
+    for key, default in (("energies", [1.0]), ("spectrum", [1.0])):
+        v = coh.get(key)
+        if v is not None and list(np.atleast_1d(v)) != default:
+            log.warning("scans.%s.coherence.%s = %r: several energies are not supported by beamkit; one energy "
+                        "is reconstructed", label, key, v)
+    if sp.get("resolution") is not None:
+        log.warning("scans.%s.resolution = %r is not supported by beamkit; the object pixel is the diffraction "
+                    "geometry's", label, sp.get("resolution"))
 
 
 def _paste_object(old: Storage, new: Storage):
