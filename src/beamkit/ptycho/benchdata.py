@@ -55,7 +55,8 @@ def load_block(folder, model="BlockFull", frames=None, backend="numpy"):
     if frames is not None:
         data, pos, idx = data[:frames], pos[:frames], idx[:frames]
     truth = dict(np.load(folder / "moonflower161_truth.npz"))
-    blk = make_model(model, {"illumination": {"model": truth["initial_probe"]}}, backend=backend).build(
+    # a bare array is used as is (ptypy: no aperture, propagation, rescaling or diversity)
+    blk = make_model(model, {"illumination": truth["initial_probe"]}, backend=backend).build(
         data, pos, meta, indices=idx)
     return blk, truth
 

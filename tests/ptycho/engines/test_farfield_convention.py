@@ -45,7 +45,7 @@ def test_storage_probe_keeps_ptypys_convention(sim):
 def test_engines_see_the_data_through_ptypys_propagator(sim):
     """The engines' first Fourier error is the one of ptypy's propagator applied to the stored P·O
     (object 1, nothing updated with alpha = beta = 0), not the one of the plain FFT."""
-    blk = _block(sim, "GradFull", illumination={"model": sim["probe"]})
+    blk = _block(sim, "GradFull", illumination=sim["probe"])
     P = blk.probe.data.reshape(blk.probe.data.shape[-2:]).copy()
     info = EPIE([blk], dict(numiter=1, probe_update_start=5, alpha=0.0, beta=0.0)).run()
     fmag = np.sqrt(np.fft.ifftshift(sim["data"], axes=(-2, -1)))

@@ -12,7 +12,7 @@ def _setup(sim):
     opsize = LAM * 7.19 / (N * 172e-6)
     pos = sim["positions"]
     bad = pos + np.random.default_rng(3).integers(-2, 3, pos.shape) * opsize
-    blk = make_model("Full", {"illumination": {"model": sim["probe"]}}).build(sim["data"], bad, sim["meta"], pad_px=4)
+    blk = make_model("Full", {"illumination": sim["probe"]}).build(sim["data"], bad, sim["meta"], pad_px=4)
     c_true = np.round(blk.obj.pixel_of(pos)).astype(int) - N // 2
     off = c_true[0] - sim["corners"][0]
     T = np.ones(blk.obj.shape[-2:], np.complex64)

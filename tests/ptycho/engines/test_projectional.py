@@ -30,7 +30,7 @@ def test_engine_converges_on_simulation(sim, E, pars):
 
 
 def test_first_iteration_errors_are_consistent(sim):
-    blk = _block(sim, illumination={"model": sim["probe"]})
+    blk = _block(sim, illumination=sim["probe"])
     e = DM([blk], dict(numiter=1, fourier_relax_factor=None))
     e.run()
     # object = 1: the Photons error equals its definition computed directly with ptypy's far-field

@@ -30,9 +30,11 @@ def test_stochastic_engines_converge(sim, E, model, pars, tol):
     assert _quality(blk, sim) < tol
 
 
-# Poisson: the excess over the LL's minimum (ptypy's LL with Σ lnΓ(I+1)) falls more slowly, 911 -> 236
-# after 60 iterations, 70 after 120 (until the constant was added its LL was negative, so any ratio passed)
-@pytest.mark.parametrize("ml_type,drop", [("Gaussian", 0.2), ("Poisson", 0.3), ("Euclid", 0.6)])
+# Poisson: the excess over the LL's minimum (ptypy's LL with Σ lnΓ(I+1)) falls more slowly (until the
+# constant was added its LL was negative, so any ratio passed). From ptypy's default probe (an erf-edged
+# disc of a third of the frame, centred at (N-1)/2) after 60 iterations: Poisson 1086 -> 652 (394 after
+# 120), Euclid 770 -> 496; the old, wider tanh-edged default fell faster (911 -> 236, 630 -> 346)
+@pytest.mark.parametrize("ml_type,drop", [("Gaussian", 0.2), ("Poisson", 0.7), ("Euclid", 0.75)])
 def test_ml_likelihoods_decrease_and_reconstruct(sim_noisy, ml_type, drop):
     blk = _block(sim_noisy, "BlockFull")
     e = ML([blk], dict(numiter=60, ML_type=ml_type, probe_support=None, reg_del2=True, scale_precond=True))
@@ -116,7 +118,7 @@ def test_ml_poisson_reports_ptypys_log_likelihood(sim):
     from scipy.special import gammaln
     from beamkit.ptycho.engines import ML
     from beamkit.ptycho.models import make_model
-    blk = make_model("Full", {"illumination": {"model": sim["probe"]}}).build(np.round(sim["data"]), sim["positions"], sim["meta"])
+    blk = make_model("Full", {"illumination": sim["probe"]}).build(np.round(sim["data"]), sim["positions"], sim["meta"])
     info = ML([blk], dict(numiter=3, ML_type="Poisson", reg_del2=False, probe_update_start=5)).run()
     ll = np.array([i["error"][1] for i in info])
     npix = blk.diff.shape[-1] * blk.diff.shape[-2]

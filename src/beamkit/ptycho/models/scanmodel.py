@@ -10,7 +10,8 @@ import numpy as np
 
 from ...errors import ParameterError
 from ..core.storage import PodTable, Storage, Views
-from .illumination import _get, add_modes, init_object, init_probe
+from .illumination import _get, _is_param, probe_modes
+from .initial import object_modes
 from .propagation import get_backend, make_propagator
 
 __all__ = ["ScanBlock", "ScanModel", "Vanilla", "Full", "OPRModel", "GradFull", "BlockVanilla", "BlockFull",
@@ -143,17 +144,28 @@ class ScanModel:
         center, oshape = object_geometry(positions, opsize, fshape, pad_px)
         npm, nom = self._coherence()
         P = n if self.probe_per_view else 1
-        obj = Storage(f"S{self.label}G00", init_object(_get(self.p, "sample", {}), oshape, nom).astype(self.dtype),
-                      psize=opsize, center=center, energy=energy, fill_value=complex(_get(_get(self.p, "sample", {}), "fill", 1.0)))
-        views = Views(obj, positions, fshape)
         mask = np.ones_like(diff) if mask is None else np.asarray(mask, np.float32)
         dmean = (diff * mask).mean(axis=0) if n else None
         maxp = float((diff * mask).sum(axis=(-2, -1)).max()) if n else 1.0
-        ill = _get(self.p, "illumination", {})
-        first = init_probe(ill, fshape, opsize, lam, photons=maxp, diff_mean=None if dmean is None or r > 1 else dmean)
-        modes = add_modes(first, npm, _get(ill, "diversity", {}))
+        ill = self.p.get("illumination", {}) if hasattr(self.p, "get") else {}
+        ill = {} if ill is None else ill
+        modes = probe_modes(ill, fshape, opsize, lam, npm, photons=maxp,
+                            diff_mean=None if dmean is None or r > 1 else dmean, label=self.label)
         pdata = np.broadcast_to(modes[None], (P,) + modes.shape).reshape(P * npm, *fshape).astype(self.dtype)
         probe = Storage(f"S{self.label}G00", pdata, psize=opsize, center=np.asarray(fshape) // 2, energy=energy, fill_value=0.0)
+        smp = self.p.get("sample", {}) if hasattr(self.p, "get") else {}
+        smp = {} if smp is None else smp
+        stxm = None
+        if _is_param(smp) and isinstance(_get(smp, "model"), str) and _get(smp, "model") == "stxm" and n:
+            if r > 1:
+                raise ParameterError(f"scans.{self.label}.sample.model", "'stxm' only with resample 1", "stxm")
+            tmp = Storage("tmp", np.zeros((1, 1, 1), np.complex64), psize=opsize, center=center)
+            stxm = dict(diff=diff * mask, corners=Views(tmp, positions, fshape).corners, probe=np.abs(modes[0]),
+                        opsize=opsize, dpsize=dpsize, lz=lam * dist)
+        fill = complex(_get(smp, "fill", 1.0)) if _is_param(smp) else 1.0
+        obj = Storage(f"S{self.label}G00", object_modes(smp, oshape, nom, self.label, stxm).astype(self.dtype),
+                      psize=opsize, center=center, energy=energy, fill_value=fill)
+        views = Views(obj, positions, fshape)
         prop = make_propagator(kind, fshape, opsize, dist if kind == "nearfield" else None, lam, self.be)
         ddata = prop.from_detector(diff)
         dmask = prop.from_detector(mask)
