@@ -33,21 +33,32 @@ Writing a loader
 Subclass :class:`PtyScan`, optionally set ``DEFAULT`` and override any of:
 
 * ``load_common() -> dict``: data shared by all frames (e.g. ``weight2d``, ``positions_scan``);
-* ``load_positions() -> (N, 2) array`` in m, or None;
-* ``load_weight() -> 2-d array`` (raw frame shape; 0 = invalid pixel), or None;
+* ``load_positions() -> (N, 2) array`` in m, or None (any other shape is refused, never reshaped);
+* ``load_weight() -> 2-d array`` (raw frame shape; 0 = invalid pixel), or None; a mask of
+  another shape is cropped/padded around its own centre to the raw frame shape, with a
+  warning (ptypy: "Mask does not have the same shape as data");
 * ``load(indices) -> (raw, positions, weights)``: dicts index -> frame / (2,) position /
   2-d weight (empty dicts for "not given"), as in ptypy; or override ``load_batch(indices)``
-  returning arrays ``(data (n, H, W), positions (n, 2) or None, weights (n, H, W) or None)``;
+  returning arrays ``(data (n, H, W), positions (n, 2) or None, weights (n, H, W) or None)``.
+  Positions given here win over ``load_positions()`` (which then only fixes the frame count);
+  ``positions_theory`` wins over both;
 * ``check(frames, start) -> (frames_accessible, end_of_scan)`` for live data;
 * ``correct(raw, weights, common) -> (raw, weights)`` on the stacked raw frames.
 
+Defaults: a class-level ``DEFAULT`` and/or a ptypy-style ``Defaults:`` block in the class
+docstring, on top of the parent's; each instance gets its own deep copy (nothing it is given
+changes the class defaults or the caller's tree).
+
 Processing order of raw frames: ``correct`` -> orientation -> centre (given, 'fftshift' or
-``auto_center``) -> crop/pad to ``shape`` around the centre -> rebin (sum over
+``auto_center``; a given ``center`` is in raw-frame pixels, must lie inside the raw frame, and
+moves with the orientation) -> crop/pad to ``shape`` around the centre -> rebin (sum over
 ``rebin`` x ``rebin`` blocks; a binned pixel is valid only when all its pixels are).
 ``shape`` is the region cropped from the raw frames; the final frames have
 ``shape // rebin`` pixels of ``psize * rebin``.
 """
 from __future__ import annotations
+
+from collections.abc import Mapping
 
 import numpy as np
 
@@ -133,6 +144,60 @@ def _pair(v, what, cast=float):
     return a
 
 
+def _tree_copy(d) -> Param:
+    """A copy of the mapping ``d`` with every nested mapping copied too (leaves, arrays included,
+    are shared): merging it into another tree never links the two."""
+    return Param({k: _tree_copy(v) if isinstance(v, Mapping) else v for k, v in d.items()})
+
+
+def _positions(pos, who: str, n=None) -> np.ndarray:
+    """``pos`` as a float (N, 2) array of [row, column] positions in m; anything else (e.g. (2, N),
+    (N, 3) or a flat list) is refused with a ParameterError naming ``who`` (never reshaped)."""
+    expected = "positions of shape (N, 2) in m ([row, column] = [vertical, horizontal] per frame)"
+    if n is not None:
+        expected = expected.replace("(N, 2)", f"(N, 2) with N = {n}")
+    try:
+        a = np.asarray(pos, dtype=float)
+    except (TypeError, ValueError):
+        raise ParameterError(who, expected, type(pos).__name__,
+                             message=f"{who} gave positions that are not numbers; expected {expected}") from None
+    if a.ndim != 2 or a.shape[1] != 2 or (n is not None and a.shape[0] != n):
+        raise ParameterError(who, expected, a.shape,
+                             message=f"{who} gave positions of shape {tuple(a.shape)}; expected {expected}")
+    return a
+
+
+def _orient_center(center, raw_shape, orientation) -> np.ndarray:
+    """Where the raw-frame pixel ``center`` (row, col) lands after :func:`orient` (as ptypy moves
+    the centre with the frames): transpose swaps the axes, a flip maps c to N - 1 - c."""
+    tr, ud, lr = _orient_flags(orientation)
+    c = np.asarray(center, float).copy()
+    sh = np.asarray(raw_shape, float).copy()
+    if tr:
+        c, sh = c[::-1].copy(), sh[::-1].copy()
+    if ud:
+        c[0] = sh[0] - 1 - c[0]
+    if lr:
+        c[1] = sh[1] - 1 - c[1]
+    return c
+
+
+def _doc_defaults(cls):
+    """Defaults declared by the ``Defaults:`` block of ``cls``'s own docstring (parsed on a private
+    descriptor tree, so the global tree is left alone), or None when it has none."""
+    doc = cls.__dict__.get("__doc__")
+    if not isinstance(doc, str):
+        return None
+    from ...core.params_ini import _defaults_block, parse_ini
+    from ...core.params_tree import DescriptorTree
+    block, first = _defaults_block(doc)
+    if block is None:
+        return None
+    tree = DescriptorTree(cls.__name__)
+    parse_ini(tree, "d", block, source=f"docstring of {cls.__module__}.{cls.__qualname__}", first_line=first)
+    return tree["d"].make_default(depth=99)
+
+
 def _orient_flags(orientation):
     if orientation is None:
         return False, False, False
@@ -198,17 +263,33 @@ class PtyScan:
     DEFAULT = defaults("scandata.PtyScan")
 
     def __init_subclass__(cls, **kwargs):
+        """List ``cls`` for :func:`make_scan`; a ``Defaults:`` block in its own docstring (ptypy
+        style) is merged into ``cls.DEFAULT`` (on top of the parent's defaults, under a ``DEFAULT``
+        set in the class body), so that the class works the same used directly as inside Ptycho."""
         super().__init_subclass__(**kwargs)
         SCANS[cls.__name__] = cls
+        doc = _doc_defaults(cls)
+        if doc is not None:
+            own = cls.__dict__.get("DEFAULT")
+            parent = next(k.__dict__["DEFAULT"] for k in cls.__mro__[1:] if "DEFAULT" in k.__dict__)
+            base = _tree_copy(PtyScan.DEFAULT)
+            base.update(_tree_copy(parent), in_place_depth=99)
+            base.update(_tree_copy(doc), in_place_depth=99)
+            if own is not None:
+                base.update(_tree_copy(own), in_place_depth=99)
+            cls.DEFAULT = base
 
     def __init__(self, pars=None, **kwargs):
-        p = PtyScan.DEFAULT.copy(99)
+        # every level is copied before merging: Param.update stores a nested Param it does not
+        # merge by reference, so the class DEFAULT (or the user's tree) would otherwise be shared
+        # with this instance and changed by its settings
+        p = _tree_copy(PtyScan.DEFAULT)
         if type(self).DEFAULT is not PtyScan.DEFAULT:   # a subclass's own defaults override
-            p.update(type(self).DEFAULT, in_place_depth=99)
+            p.update(_tree_copy(type(self).DEFAULT), in_place_depth=99)
         if pars is not None:
-            p.update(pars, in_place_depth=99)
+            p.update(_tree_copy(pars if isinstance(pars, Mapping) else Param(pars)), in_place_depth=99)
         if kwargs:
-            p.update(kwargs, in_place_depth=99)
+            p.update(_tree_copy(kwargs), in_place_depth=99)
         p["name"] = type(self).__name__   # the class that actually runs (QuickScan's default says otherwise)
         self.info = p
         self.p = p
@@ -219,6 +300,7 @@ class PtyScan:
         self.frames_loaded = 0
         self.chunks_sent = 0
         self.is_initialized = False
+        self._positions_theory = False
         self._check_pars()
 
     # ---- parameters -------------------------------------------------------
@@ -292,14 +374,16 @@ class PtyScan:
         """Load common data and positions; fix the frame count and the geometry."""
         p = self.info
         common = dict(self.load_common() or {})
-        pos = p.get("positions_theory")
+        name = type(self).__name__
+        pos, who = p.get("positions_theory"), "positions_theory"
+        self._positions_theory = pos is not None        # ptypy: then the loader's positions are ignored
         if pos is None:
-            pos = self.load_positions()
+            pos, who = self.load_positions(), f"{name}.load_positions()"
         if pos is None:
-            pos = common.get("positions_scan")
+            pos, who = common.get("positions_scan"), f"{name}.load_common()['positions_scan']"
         nf = p.get("num_frames")
         if pos is not None:
-            pos = np.asarray(pos, float).reshape(-1, 2)
+            pos = _positions(pos, who)
             if nf is not None and nf < len(pos):
                 pos = pos[: int(nf)]
             elif nf is not None and nf > len(pos):
@@ -392,20 +476,26 @@ class PtyScan:
             data = data[None]
         if data.ndim != 3 or data.shape[0] != len(idx):
             raise ParameterError("load", f"{len(idx)} 2-d frames", getattr(data, "shape", None))
-        if self.positions is not None:
+        name = type(self).__name__
+        # positions: positions_theory, else those load() gives per frame (ptypy: load_positions
+        # "has no effect" then), else load_positions() / positions_scan
+        if pos is not None and not self._positions_theory:
+            pos = _positions(pos, f"{name}.load() (one (2,) position per frame)", n=len(idx))
+        elif self.positions is not None:
             pos = self.positions[idx]
-        elif pos is None:
+        else:
             raise ParameterError("positions", "positions from load_positions(), load() or positions_theory",
-                                 None, message=f"{type(self).__name__}: no positions for frames {idx[0]}..")
-        pos = np.asarray(pos, float).reshape(len(idx), 2)
+                                 None, message=f"{name}: no positions for frames {idx[0]}..")
         if w is None:
             w = np.ones(data.shape[-2:]) if self.weight2d_raw is None else self.weight2d_raw
-            w = np.broadcast_to(w, data.shape)
+        w = self._fit_mask(np.asarray(w), data.shape[-2:])
+        w = np.broadcast_to(w, data.shape)
+        raw_shape = data.shape[-2:]
         data, w = self.correct(data, np.asarray(w), self.common)
         data = orient(np.asarray(data), self.info.get("orientation"))
         w = orient(np.asarray(w), self.info.get("orientation"))
         if self._center_raw is None:
-            self._center_raw = self._find_center(data, w)
+            self._center_raw = self._find_center(data, w, raw_shape)
             roi = self._roi if self._roi is not None else np.array(data.shape[-2:])
             self._roi = roi
             self.meta["shape"] = roi // self._rebin
@@ -423,7 +513,23 @@ class PtyScan:
             self.meta["weight2d"] = valid[0].astype(float)
         return self._package(idx, data, valid, pos)
 
-    def _find_center(self, data, w):
+    def _fit_mask(self, w, shape):
+        """A weight/mask of another frame shape than the raw data, cropped/padded around its own
+        centre to the frame shape (padding invalid), with a warning, as ptypy."""
+        if tuple(w.shape[-2:]) == tuple(shape) or w.ndim < 2:
+            return w
+        if not getattr(self, "_mask_warned", False):
+            self._mask_warned = True
+            log.warning("%s: Mask does not have the same shape as data (mask %s, frames %s); cropping/"
+                        "padding the mask around its centre to the frame shape", type(self).__name__,
+                        tuple(w.shape[-2:]), tuple(shape))
+        out, _ = crop_pad_symmetric_2d(w, shape, np.array(w.shape[-2:]) // 2)
+        return out
+
+    def _find_center(self, data, w, raw_shape=None):
+        """The optical axis (row, col) in the oriented frames: the mass centre, the middle
+        ('fftshift'), or the given ``center``, which is in raw-frame pixels and moves with the
+        orientation (as ptypy); a given centre outside the raw frame is refused."""
         p = self.info
         c = p.get("center")
         ac = p.get("auto_center")
@@ -434,7 +540,17 @@ class PtyScan:
             return np.array([H // 2, W // 2], float)
         if isinstance(c, str):
             raise ParameterError("center", "'fftshift', None or (row, col) px", c)
-        return _pair(c, "center")
+        c = _pair(c, "center")
+        raw_shape = tuple(int(n) for n in (data.shape[-2:] if raw_shape is None else raw_shape))
+        if np.any(c < -0.5) or np.any(c > np.asarray(raw_shape) - 0.5):
+            label = p.get("label")
+            path = f"scans.{label}.data.center" if label else f"{type(self).__name__} data.center"
+            raise ParameterError(path, f"a (row, col) px inside the raw frame of shape {raw_shape}",
+                                 tuple(float(x) for x in c),
+                                 message=f"{path} = {tuple(float(x) for x in c)} lies outside the raw frame "
+                                 f"of shape {raw_shape} (rows 0..{raw_shape[0] - 1}, columns "
+                                 f"0..{raw_shape[1] - 1}); the frames would be empty")
+        return _orient_center(c, raw_shape, p.get("orientation"))
 
     def _package(self, idx, data, mask, pos):
         mask = np.ascontiguousarray(mask, dtype=bool)
