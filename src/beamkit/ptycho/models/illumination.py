@@ -209,7 +209,7 @@ def probe_modes(pars, shape, psize, wavelength, nmodes=1, photons=None, diff_mea
         # aperture in the lens plane, sampled so that its far field lands on our grid
         a_psize = wavelength * focussed / (np.asarray(shape) * psize)
         spot = _get(prop, "spot_size")
-        size = 2.44 * wavelength * focussed / spot if spot else _get(ap, "size")
+        size = 2 * 2 ** 0.25 * wavelength * focussed / spot if spot else _get(ap, "size")   # ptypy's factor
     else:
         a_psize, size = psize, _get(ap, "size")
     if form is not None:
