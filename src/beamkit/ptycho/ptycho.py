@@ -138,7 +138,11 @@ class Ptycho:
         need = int(self.p.get("min_frames_for_recon") or 1)
         for label, sp in (self.p.get("scans") or {}).items():
             _warn_unsupported(label, sp)
-            scan = make_scan(sp.get("data"))
+            dpars = sp.get("data")
+            if hasattr(dpars, "get") and dpars.get("label") is None:   # errors then name scans.<label>.data
+                dpars = Param(dpars)
+                dpars["label"] = label
+            scan = make_scan(dpars)
             scan.initialize()
             chunks, n, deadline = [], 0, time.monotonic() + 600
             self._eos[label] = False
