@@ -195,3 +195,15 @@ def test_entries_beamkit_does_not_act_on_are_reported(tmp_path, caplog):
         Ptycho(p, level=2)
     text = caplog.text
     assert "scans.MF.resolution" in text and "coherence.energies" in text and "coherence.spectrum" in text
+
+
+def test_load_run_continues_from_the_saved_object(tmp_path):
+    """A reloaded run (its saved tree holds every resolved default, position_refinement included)
+    rebuilds the same unpadded object and carries on from it."""
+    p = _pars(tmp_path, u.Param(e0=u.Param(name="DM", numiter=10)))
+    P = Ptycho(p, level=5)
+    Q = Ptycho.load_run(P.result_file)
+    assert Q.blocks[0].obj is Q.obj.S["SMFG00"] and Q.blocks[0].obj.shape == P.blocks[0].obj.shape
+    np.testing.assert_array_equal(Q.obj.S["SMFG00"].data, P.obj.S["SMFG00"].data)
+    Q.run(epars=u.Param(name="DM", numiter=2))
+    assert Q.runtime["iter_info"][-1]["error"][1] < 1.5 * P.runtime["iter_info"][-1]["error"][1]

@@ -387,6 +387,9 @@ class Ptycho:
                 s = storage_from_record(rec)
                 if ID in cont.S and cont.S[ID].data.shape == s.data.shape:
                     cont.S[ID].data[...] = s.data
+                elif ID in cont.S and key == "obj" and cont.S[ID].shape[0] == s.shape[0] and \
+                        np.allclose(cont.S[ID].psize, s.psize):     # another extent: paste by position
+                    _paste_object(s, cont.S[ID])
                 else:
                     cont.S[ID] = s
         rt = c.get("runtime") or {}

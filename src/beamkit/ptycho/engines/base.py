@@ -14,7 +14,7 @@ import numpy as np
 from ...core.log import get_logger
 from ...errors import ParameterError
 from ..models.propagation import get_backend
-from .kernels import RowBlockCSR, gather, support_mask
+from .kernels import RowBlockCSR, gather, shift_frames, support_mask
 
 __all__ = ["BaseEngine", "EngineState", "BASE_DEFAULTS", "POSREF_DEFAULTS", "merge", "farfield_curve", "posref_conf"]
 
@@ -41,11 +41,15 @@ def merge(base: dict, user) -> dict:
 def posref_conf(user, tree=None):
     """Position-refinement settings from the user's ``position_refinement`` entry, or None if off.
 
-    Off for None, False or an empty Param; True or a non-empty Param switch it on (``start``
-    defaults to 0 there: ptypy would silently skip a sub-tree without start/stop). ``tree`` is the
-    engine's resolved entry (defaults filled) under the user's values.
+    Off for None, False, an empty Param or one equal to the defaults (as a resolved tree saved in a
+    .ptyr is); True, a Param with ``start`` or ``stop``, or one that changes any default switch it on
+    (``start`` defaults to 0 there: ptypy would silently skip a sub-tree without start/stop). ``tree``
+    is the engine's resolved entry (defaults filled) under the user's values.
     """
     if user is None or user is False or (isinstance(user, dict) and not user):
+        return None
+    if isinstance(user, dict) and user.get("start") is None and user.get("stop") is None and all(
+            POSREF_DEFAULTS.get(k, object()) == v for k, v in user.items()):
         return None
     conf = merge(merge(POSREF_DEFAULTS, tree if isinstance(tree, dict) else {}), {} if user is True else user)
     if conf.get("start") is None:
@@ -296,8 +300,8 @@ class BaseEngine:
         xp = self.xp
         lo, hi = (float(v) for v in clip)          # checked in _check_pars
         a = xp.abs(O)
-        scale = xp.where(a > hi, hi / xp.maximum(a, 1e-30), xp.where(a < lo, lo / xp.maximum(a, 1e-30), 1.0))
-        return (O * scale).astype(O.dtype)
+        phase = xp.where(a > 0, O / xp.maximum(a, 1e-30), 1.0)       # exp(i·angle(O)); angle(0) = 0 (ptypy)
+        return xp.where(a > hi, hi * phase, xp.where(a < lo, lo * phase, O)).astype(O.dtype)
 
     def pbound(self, st):
         fpb = self.p.get("fourier_power_bound")
@@ -310,25 +314,33 @@ class BaseEngine:
         return 0.25 * float(frf) ** 2 * float(st.blk.max_power()) / npix
 
     def center_probe(self, st):
-        """Shift probe (and object) so the probe's intensity centre is at the frame centre (probe_center_tol)."""
+        """Move the probe's intensity centre to the frame centre N//2 when it is ``probe_center_tol`` px
+        or more away, shifting probe, object and exit waves alike (ptypy's center_probe: a cubic-spline
+        shift with zero fill, in ptypy's probe convention)."""
         tol = self.p.get("probe_center_tol")
         if tol is None:
             return
         xp = self.xp
-        I = (xp.abs(st.P) ** 2).sum(axis=(0, 1))
-        ny, nx = I.shape
+        I = self.be.to_numpy((xp.abs(st.P) ** 2).sum(axis=(0, 1))).astype(float)
         tot = float(I.sum()) or 1.0
-        cy = float((I.sum(axis=1) * xp.arange(ny)).sum()) / tot - ny // 2
-        cx = float((I.sum(axis=0) * xp.arange(nx)).sum()) / tot - nx // 2
-        if np.hypot(cy, cx) < float(tol):
+        c1 = np.array([(I.sum(axis=1) * np.arange(I.shape[0])).sum(), (I.sum(axis=0) * np.arange(I.shape[1])).sum()]) / tot
+        d = np.asarray(I.shape) // 2 - c1
+        if np.hypot(*d) < float(tol):
             return
-        sy, sx = int(round(cy)), int(round(cx))
-        if st.curve is None:
-            st.P = xp.roll(st.P, (-sy, -sx), axis=(-2, -1))
-        else:                      # shift the probe in ptypy's convention
-            st.P = xp.roll(st.P * st.curve.conj(), (-sy, -sx), axis=(-2, -1)) * st.curve
-        st.O = xp.roll(st.O, (-sy, -sx), axis=(-2, -1))
-        log.info("probe re-centred by (%d, %d) px", -sy, -sx)
+        c = st.curve
+        st.P = shift_frames(st.P if c is None else st.P * c.conj(), d)
+        st.P = st.P if c is None else st.P * c
+        st.O = shift_frames(st.O, d)
+        for name in ("ex", "exbuf"):           # the stored exit waves follow (ptypy shifts pod.exit)
+            ex = getattr(st, name, None)
+            if ex is None:
+                continue
+            detector = name == "ex" and getattr(self, "exits_in_detector_space", False)
+            psi = st.blk.prop.bw(ex, 1) if detector else ex
+            psi = shift_frames(psi if c is None else psi * c.conj(), d)
+            psi = psi if c is None else psi * c
+            setattr(st, name, (st.blk.prop.fw(psi, 1) if detector else psi).astype(ex.dtype))
+        log.info("probe re-centred by (%.2f, %.2f) px", d[0], d[1])
 
     def _setup_posref(self):
         conf = posref_conf(self._user_pars.get("position_refinement"), self.p.get("position_refinement"))

@@ -81,6 +81,19 @@ def scatter_add(values, flat, shape, mat=None):
     return out.reshape((Mo,) + tuple(shape[-2:]))
 
 
+def shift_frames(a, d):
+    """Shift complex arrays by (dy, dx) px over the last two axes: cubic spline, zero fill (as ptypy's
+    u.shift_zoom with zoom 1). numpy or cupy (cupyx.scipy.ndimage) arrays."""
+    xp = xp_of(a)
+    if xp is np:
+        from scipy import ndimage as nd
+    else:  # pragma: no cover - GPU only
+        from cupyx.scipy import ndimage as nd
+    sh = (0.0,) * (a.ndim - 2) + (float(d[0]), float(d[1]))
+    out = nd.shift(a.real, sh, order=3, mode="constant") + 1j * nd.shift(a.imag, sh, order=3, mode="constant")
+    return out.astype(a.dtype)
+
+
 class CornerSum:
     """Σ over views of one shared frame placed at each view's corner, by FFT convolution.
 

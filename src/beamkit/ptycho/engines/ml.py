@@ -1,7 +1,9 @@
 """Maximum-likelihood engine (conjugate gradient with polynomial line search), batched.
 
-Likelihoods (``ML_type``): Gaussian (w = R·m/(1/R + I) on I_model − I), Poisson, Euclid
-(amplitudes). Options: floating_intensities, intensity_renormalization (R), reg_del2
+Likelihoods (``ML_type``): Gaussian (w = R·m/(1/R + I) on I_model − I, the data as measured),
+Poisson, Euclid (amplitudes); R (``intensity_renormalization``) enters only the Gaussian weights
+and the total power of the del² prior, and ``floating_intensities`` scales the model and the line
+search but not the gradient, both as ptypy 0.9. Options: floating_intensities, intensity_renormalization (R), reg_del2
 (smoothness prior on the object), smooth_gradient (Gaussian filter of the object
 gradient, σ decaying each iteration), scale_precond (probe/object step balance),
 wavefield_precond, poly_line_coeffs ('quadratic' or 'all'). The error triple is
@@ -106,13 +108,13 @@ class ML(BaseEngine):
         R = float(self.p["intensity_renormalization"])
         if not R > 0:
             raise ParameterError("engine.ML.intensity_renormalization", "a number > 0", self.p["intensity_renormalization"])
-        self.tot_measpts = sum(float(st.mask.sum()) for st in self.states)
+        self.tot_measpts = sum(float(np.prod(st.diff.shape)) for st in self.states)   # ptypy: all data points
         self.tpower = sum(float((st.diff * st.mask).sum()) for st in self.states) * R
         gpu = self.be.name != "numpy"
         for st in self.states:
             K, (ny, nx) = st.K, st.P.shape[-2:]
             st.runner = ChunkRunner(st.n, K * ny * nx * 8 * 8, gpu)
-            st.I = st.diff * R
+            st.I = st.diff                    # R enters the Gaussian weights and tot_power only (ptypy)
             if t == "gaussian":
                 st.w = (R * st.mask / (1.0 / R + st.I)).astype(self.rdt)
             else:
@@ -150,7 +152,7 @@ class ML(BaseEngine):
                 c = 1.0
             DA = 1 - sI / A
             LL = (w * (A - sI) ** 2).sum(axis=(-2, -1))
-            return unbin_frames(w * DA * c, r)[:, None], LL
+            return unbin_frames(w * DA, r)[:, None], LL
         Im = bin_frames((F.real ** 2 + F.imag ** 2).sum(axis=1), r)
         if self.ml_type == "poisson":
             Im = Im + 1e-6
@@ -162,7 +164,7 @@ class ML(BaseEngine):
                 c = 1.0
             DI = w * (1 - I / Im)
             LL = (w * (Im - I * xp.log(Im))).sum(axis=(-2, -1)) + st.llbase[s:e]
-            return unbin_frames(DI * c, r)[:, None], LL
+            return unbin_frames(DI, r)[:, None], LL
         if fl:
             c = ((w * Im * I).sum(axis=(-2, -1)) / xp.maximum((w * Im ** 2).sum(axis=(-2, -1)), 1e-30))[:, None, None]
             st.fi[s:e] = c[:, 0, 0]
@@ -170,7 +172,7 @@ class ML(BaseEngine):
             c = 1.0
         DI = c * Im - I
         LL = (w * DI ** 2).sum(axis=(-2, -1))
-        return unbin_frames(w * DI * c, r)[:, None], LL
+        return unbin_frames(w * DI, r)[:, None], LL       # as ptypy: ξ = BW[w·DI·f], no factor c
 
     def _gradients(self):
         xp = self.xp

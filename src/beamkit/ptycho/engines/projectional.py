@@ -26,6 +26,7 @@ class ProjectionEngine(BaseEngine):
     """Generalised projection (a, b, c) with the overlap-constraint update."""
 
     DEFAULTS = PROJ_DEFAULTS
+    exits_in_detector_space = True      # st.ex holds Ψ = FW(ψ)
 
     def coefficients(self):  # pragma: no cover - abstract
         raise NotImplementedError
@@ -50,7 +51,8 @@ class ProjectionEngine(BaseEngine):
             st.full_mask = bool((st.mask == 1).all())
             st.wphot = st.mask / (st.diff + 1)
             st.pbound = self.pbound(st)
-            st.Pprev = st.P.copy()
+            if getattr(st, "Pprev", None) is None:   # ptypy's pr_buf starts at 0: the first probe
+                st.Pprev = self.xp.zeros_like(st.P)   # update reports change 1 (a second overlap pass)
 
     def engine_iterate(self, num=1):
         a, b, c = self.coefficients()
@@ -150,7 +152,7 @@ class ProjectionEngine(BaseEngine):
         if Pn == 1:
             numr = sum(p[0] for p in parts)
             denr = sum(p[1] for p in parts)
-            cfact = float(self.p["probe_inertia"]) * st.n / Mp
+            cfact = float(self.p["probe_inertia"]) * st.n * st.O.shape[0]    # ptypy: probe views / probe layers
             newP = ((cfact * P[0] + numr) / (cfact + denr))
         else:  # one probe per view (OPR)
             numr = xp.concatenate([p[0] for p in parts])
