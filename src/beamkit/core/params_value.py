@@ -4,7 +4,10 @@ Compatible with ptypy's ``u.Param``: reading a missing attribute raises
 AttributeError (nothing is created on read), assigning a plain dict stores a
 ``Param``, ``copy(depth)`` copies nested Params down to ``depth`` and
 ``update(d, in_place_depth=0, Convert=False)`` merges like ptypy (see
-:meth:`Param.update`).
+:meth:`Param.update`).  String keys with dots address nested entries, as ptypy:
+``p['scans.MF.data.name'] = 'x'`` creates the missing sub-trees, ``p['scans.MF']``
+reads through them and ``'scans.MF' in p`` tests the path (``get`` and ``del``
+take plain keys, as ptypy).
 """
 from __future__ import annotations
 
@@ -19,6 +22,15 @@ from ..errors import FormatError, ParameterError
 from .files import atomic_write
 
 __all__ = ["Param", "param_from_yaml", "param_from_json", "to_plain"]
+
+_ABSENT = object()
+
+
+def _split(key: str) -> list:
+    parts = key.split(".")
+    if any(p == "" for p in parts):
+        raise ParameterError(key, "a dotted key without empty parts (like 'scans.MF.data')", key)
+    return parts
 
 
 class Param(dict):
@@ -54,7 +66,36 @@ class Param(dict):
     def __setitem__(self, key, value):
         if isinstance(value, Mapping) and not isinstance(value, Param):
             value = Param(value)
-        dict.__setitem__(self, key, value)
+        target = self
+        if type(key) is str and "." in key:
+            parts = _split(key)
+            for i, k in enumerate(parts[:-1]):
+                nxt = dict.get(target, k, _ABSENT)
+                if nxt is _ABSENT:
+                    nxt = Param()
+                    dict.__setitem__(target, k, nxt)
+                elif not isinstance(nxt, Param):
+                    raise ParameterError(".".join(parts[:i + 1]), "a sub-tree (Param) to set " + key + " in",
+                                         nxt, "cannot set a dotted key")
+                target = nxt
+            key = parts[-1]
+        dict.__setitem__(target, key, value)
+
+    def __getitem__(self, key):
+        if type(key) is str and "." in key:
+            first, rest = key.split(".", 1)
+            sub = dict.get(self, first, None)
+            if not isinstance(sub, Param) or not rest:
+                raise KeyError(key)
+            return sub[rest]
+        return dict.__getitem__(self, key)
+
+    def __contains__(self, key):
+        if type(key) is str and "." in key:
+            first, rest = key.split(".", 1)
+            sub = dict.get(self, first, None)
+            return isinstance(sub, Param) and bool(rest) and rest in sub
+        return dict.__contains__(self, key)
 
     def setdefault(self, key, default=None):
         if key not in self:
