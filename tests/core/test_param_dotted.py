@@ -34,13 +34,6 @@ def test_dotted_get_and_contains():
     assert p.setdefault("engines.engine00.name", "DM") == "DM" and p.engines.engine00.name == "DM"
 
 
-def test_dotted_keys_in_constructor_and_update():
-    p = Param({"a.b": 1}, **{"c": {"d.e": 2}})
-    assert p == {"a": {"b": 1}, "c": {"d": {"e": 2}}}
-    p.update({"a.f": 3})
-    assert p.a == {"b": 1, "f": 3}
-
-
 def test_dotted_set_refuses_through_a_value_or_empty_parts():
     p = Param(x=1)
     with pytest.raises(ParameterError, match="x"):
@@ -62,3 +55,11 @@ def test_tree_resolve_with_dotted_user_keys():
     assert out.engine.DM.numiter == 5 and out.engine.DM.alpha == 1.0
     assert "engine.DM.alpha" in out and out["engine.DM.alpha"] == 1.0
     assert user == {"engine": {"DM": {"numiter": 5}}}       # input unchanged
+
+
+def test_building_or_updating_keeps_dotted_keys_as_given():
+    """Only an explicit p['a.b'] = v splits: file names and labels with dots survive Param(...) and update."""
+    p = Param({"data": {"file.h5": 1}, "s.01": 2})
+    assert dict.__contains__(p["data"], "file.h5") and dict.__contains__(p, "s.01")
+    p.update({"run.2": 3})
+    assert dict.__contains__(p, "run.2") and "run" not in p

@@ -7,7 +7,8 @@ AttributeError (nothing is created on read), assigning a plain dict stores a
 :meth:`Param.update`).  String keys with dots address nested entries, as ptypy:
 ``p['scans.MF.data.name'] = 'x'`` creates the missing sub-trees, ``p['scans.MF']``
 reads through them and ``'scans.MF' in p`` tests the path (``get`` and ``del``
-take plain keys, as ptypy).
+take plain keys, as ptypy). Building or updating a Param from a mapping keeps its keys as
+they are (``Param({'file.h5': 1})`` has the key ``'file.h5'``).
 """
 from __future__ import annotations
 
@@ -140,8 +141,8 @@ class Param(dict):
             cur = dict.get(self, k, None)
             if in_place_depth > 0 and isinstance(v, Mapping) and isinstance(cur, Param):
                 cur.update(v, in_place_depth - 1)
-            else:
-                self[k] = v
+            else:            # keys as given: only an explicit p['a.b'] = v splits on dots
+                dict.__setitem__(self, k, Param(v) if isinstance(v, Mapping) and not isinstance(v, Param) else v)
 
         if __d__ is not None:
             items = __d__.items() if hasattr(__d__, "keys") else __d__
