@@ -307,7 +307,7 @@ DOC = {
                             "frame power) are left as they are in the Fourier step; raise it for "
                             "noisy data.",
     "position_refinement": "True switches refinement on with the defaults from iteration 0; a "
-                           "sub-tree switches it on with those settings.",
+                           "sub-tree switches it on only with start or stop set (as ptypy).",
     "ML_type": "The case of the name does not matter.",
     "floating_intensities": "One scale factor per frame is fitted between model and data.",
     "smooth_gradient": "The width shrinks by smooth_gradient_decay every iteration.",

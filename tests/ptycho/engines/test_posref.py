@@ -39,9 +39,12 @@ def test_position_refinement_moves_views_towards_truth(sim, method, expect):
 def test_position_refinement_off_unless_given_and_amplitude_check(sim):
     blk, _, ps = _setup(sim)
     assert DM([blk], dict(numiter=1)).run() and True
-    e = DM([blk], dict(numiter=1, position_refinement=dict(amplitude=0.1 * ps)))
+    e = DM([blk], dict(numiter=1, position_refinement=dict(start=0, amplitude=0.1 * ps)))
     e.initialize()
     assert e.posref is None                       # amplitude below one pixel: switched off (logged)
+    e = DM([blk], dict(numiter=1, position_refinement=dict(amplitude=3 * ps)))
+    e.initialize()
+    assert e.posref is None                       # no start or stop: off, as in ptypy (logged)
     e = DM([blk], dict(numiter=1, position_refinement=True))
     e.initialize()
     assert e.posref is not None and e.posref.start == 0 and e.posref.stop == 1
@@ -82,5 +85,8 @@ def test_the_object_is_padded_only_when_an_engine_refines_positions(tmp_path):
     plain = Ptycho(pars(), level=4).blocks[0].obj.shape[-2:]
     assert Ptycho(pars(position_refinement=False), level=4).blocks[0].obj.shape[-2:] == plain
     ps = Ptycho(pars(), level=2).blocks[0].obj.psize
-    padded = Ptycho(pars(position_refinement=u.Param(max_shift=5 * float(np.min(ps)))), level=4).blocks[0].obj.shape[-2:]
+    padded = Ptycho(pars(position_refinement=u.Param(start=0, max_shift=5 * float(np.min(ps)))),
+                    level=4).blocks[0].obj.shape[-2:]
+    # ptypy's rule: a sub-tree without start or stop leaves refinement off (and pads nothing)
+    assert Ptycho(pars(position_refinement=u.Param(max_shift=5 * float(np.min(ps)))), level=4).blocks[0].obj.shape[-2:] == plain
     assert tuple(np.subtract(padded, plain)) == (10, 10)

@@ -41,17 +41,18 @@ def merge(base: dict, user) -> dict:
 def posref_conf(user, tree=None):
     """Position-refinement settings from the user's ``position_refinement`` entry, or None if off.
 
-    Off for None, False, an empty Param or one equal to the defaults (as a resolved tree saved in a
-    .ptyr is); True, a Param with ``start`` or ``stop``, or one that changes any default switch it on
-    (``start`` defaults to 0 there: ptypy would silently skip a sub-tree without start/stop). ``tree``
-    is the engine's resolved entry (defaults filled) under the user's values.
+    ptypy's rule: True switches it on from iteration 0; a Param switches it on only with ``start`` or
+    ``stop`` set (``start`` then defaults to 0). A Param that changes settings but has neither is off,
+    as in ptypy, and says so in the log. ``tree`` is the engine's resolved entry (defaults filled).
     """
     if user is None or user is False or (isinstance(user, dict) and not user):
         return None
-    if isinstance(user, dict) and user.get("start") is None and user.get("stop") is None and all(
-            POSREF_DEFAULTS.get(k, object()) == v for k, v in user.items()):
-        return None
     conf = merge(merge(POSREF_DEFAULTS, tree if isinstance(tree, dict) else {}), {} if user is True else user)
+    if user is not True and conf.get("start") is None and conf.get("stop") is None:
+        if any(POSREF_DEFAULTS.get(k, object()) != v for k, v in dict(user).items()):
+            log.warning("position_refinement is given without start or stop, so it is off (as in ptypy); "
+                        "set start=0 to refine positions")
+        return None
     if conf.get("start") is None:
         conf["start"] = 0
     return conf
