@@ -46,11 +46,10 @@ def test_grids_geometric_centre_and_fft_wrap():
         u.grids((4,), center="middle")
 
 
-def test_illumination_grids_unchanged():
-    # internal callers use center='fftshift' (origin at N//2), which the wrap leaves as is
-    from beamkit.ptycho.data.illumination import grids as ill_grids
+def test_grids_fftshift_centre_is_n_over_2():
+    # center='fftshift' puts the origin at N//2 (the optical axis of the simulated frames)
     for n in (6, 7):
-        Y, X = ill_grids((n, n), 1.0)
+        Y, X = u.grids((n, n), center="fftshift")
         np.testing.assert_allclose(Y[:, 0], np.arange(n) - n // 2)
         np.testing.assert_allclose(X[0], np.arange(n) - n // 2)
 

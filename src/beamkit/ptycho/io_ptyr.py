@@ -15,7 +15,8 @@ import numpy as np
 from ..core.files import atomic_path
 from ..errors import FormatError
 
-__all__ = ["h5write", "h5read", "storage_record", "storage_from_record", "write_ptyr", "read_ptyr"]
+__all__ = ["h5write", "h5read", "storage_record", "storage_from_record", "write_ptyr", "read_ptyr",
+           "ptyr_storages"]
 
 _STR = h5py.string_dtype("utf-8")
 
@@ -196,3 +197,15 @@ def read_ptyr(path) -> dict:
     if "content" not in tree or "header" not in tree:
         raise FormatError(path=str(path), expected="groups 'header' and 'content' (.ptyr)", got=sorted(tree))
     return tree
+
+
+def ptyr_storages(path, what="probe") -> dict:
+    """The storage records under ``content/<what>`` of a ``.ptyr`` file (ID -> dict with 'data')."""
+    try:
+        cont = h5read(path, f"content.{what}")
+    except KeyError:
+        raise FormatError(path=str(path), expected=f"a .ptyr with content/{what} ('probe' or 'obj')",
+                          got="no such group") from None
+    if not isinstance(cont, dict) or not cont:
+        raise FormatError(path=str(path), expected=f"storages under content/{what}", got=type(cont).__name__)
+    return cont

@@ -139,19 +139,14 @@ def clean_path(path: str) -> str:
 def load_from_ptyr(filename, what="probe", ID=None, layer=None) -> np.ndarray:
     """``content/<what>/<ID>/data`` of a ``.ptyr`` file (ID None: the first storage), sliced
     with ``layer`` on its first axis when given (ptypy's ``u.load_from_ptyr``)."""
-    from .io_ptyr import h5read
+    from .io_ptyr import h5read, ptyr_storages
     try:
         header = h5read(filename, "header")
     except KeyError:
         raise FormatError(path=str(filename), expected="a .ptyr file with a 'header' group", got="none") from None
     if str(header.get("kind") if isinstance(header, dict) else "") == "fullflat":
         raise NotImplementedError("Loading specific data from flattened dump not yet supported.")
-    try:
-        cont = h5read(filename, f"content.{what}")
-    except KeyError:
-        raise ParameterError("what", "a container of the file ('probe' or 'obj')", what) from None
-    if not isinstance(cont, dict) or not cont:
-        raise FormatError(path=str(filename), expected=f"storages under content/{what}", got=type(cont).__name__)
+    cont = ptyr_storages(filename, what)
     if ID is None:
         rec = next(iter(cont.values()))
     elif str(ID) in cont:

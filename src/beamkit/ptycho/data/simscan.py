@@ -18,7 +18,8 @@ from scipy import ndimage, signal
 from ...errors import ParameterError
 from ..params import defaults
 from . import xy as xymod
-from .illumination import farfield_intensity, farfield_phase, make_probe, nearfield, probe_modes
+from ..models.illumination import probe_modes
+from .illumination import farfield_intensity, farfield_phase, nearfield
 from .ptyscan import PtyScan, _pair, register, wavelength, with_defaults_doc
 from .resources import moon_pr
 from .sample import make_object
@@ -94,15 +95,12 @@ class SimScan(PtyScan):
             if model != "moon":
                 raise ParameterError("illumination.model", "None, 'moon' or a 2-d complex array", model)
             model = moon_pr(shape)
-        P = make_probe(shape, res, lam, ill.get("aperture"), ill.get("propagation"),
-                       photons=1e8 if photons is None else photons, model=model, rng=rng)
         div = ill.get("diversity")
         pw = None if not div else div.get("power")
-        if isinstance(pw, (list, tuple)) and len(pw):
-            P = probe_modes(P, len(pw) + 1, power=list(pw), noise=div.get("noise"), shift=div.get("shift"), rng=rng)
-        else:
-            P = P[None]
-        self.probe = P
+        nmodes = len(pw) + 1 if isinstance(pw, (list, tuple)) and len(pw) else 1
+        # the probe as ptypy's illumination.init_storage makes it (the scan model's initial probe)
+        self.probe = probe_modes(dict(ill, model=model), shape, res, lam, nmodes,
+                                 photons=1e8 if photons is None else photons, rng=rng).astype(complex)
         pix = np.round((pos - pos.min(axis=0)) / res).astype(int) + 8
         self.pixel = pix
         sam = p.get("sample") or {}

@@ -10,8 +10,9 @@ from scipy import ndimage
 from scipy.special import erf
 
 from ...errors import ParameterError
+from ..data.illumination import nearfield
 
-__all__ = ["aperture", "init_probe", "probe_modes", "add_modes", "diversify", "noise2d", "init_object"]
+__all__ = ["aperture", "probe_modes", "diversify", "noise2d"]
 
 
 def _get(p, key, default=None):
@@ -109,14 +110,6 @@ def aperture(shape, psize, form="circ", size=None, edge=2.0, central_stop=None, 
     return ap.astype(np.complex64)
 
 
-def _fresnel(field, psize, distance, wavelength):
-    ny, nx = field.shape[-2:]
-    qy = np.fft.fftfreq(ny, psize[0])
-    qx = np.fft.fftfreq(nx, psize[1])
-    k = np.exp(-1j * np.pi * wavelength * distance * (qy[:, None] ** 2 + qx[None, :] ** 2))
-    return np.fft.ifft2(np.fft.fft2(field) * k)
-
-
 def diversify(a: np.ndarray, noise=None, power=1.0, rng=None) -> np.ndarray:
     """ptypy's ``utils.diversify`` on a copy of the stack ``a`` (modes, Ny, Nx).
 
@@ -138,16 +131,6 @@ def diversify(a: np.ndarray, noise=None, power=1.0, rng=None) -> np.ndarray:
     pw = np.array((1.0,) + p)
     pw /= pw.sum()
     return (a * np.sqrt(pw).reshape((-1,) + (1,) * (a.ndim - 1))).astype(a.dtype)
-
-
-def add_modes(first: np.ndarray, nmodes: int, diversity=None, rng=None) -> np.ndarray:
-    """Stack ``nmodes`` copies of ``first`` and :func:`diversify` them with ``diversity``
-    (``power`` default 0.1, ``noise`` default (0.5, 1.0)); ``diversity`` None: copies only."""
-    out = np.resize(np.asarray(first, np.complex64), (nmodes,) + first.shape[-2:])
-    if diversity is None or nmodes == 1:
-        return out
-    noise = diversity.get("noise") if _has(diversity, "noise") else (0.5, 1.0)
-    return diversify(out, noise, _get(diversity, "power", 0.1), rng)
 
 
 def _probe_model(model, pars, shape, psize, wavelength, diff_mean, label):
@@ -220,7 +203,7 @@ def probe_modes(pars, shape, psize, wavelength, nmodes=1, photons=None, diff_mea
         st = np.fft.fftshift(np.fft.fft2(np.fft.ifftshift(st, axes=(-2, -1))), axes=(-2, -1))
     par = _get(prop, "parallel")
     if par:
-        st = _fresnel(st, psize, par, wavelength)
+        st = nearfield(st, float(par), wavelength, psize)
     ph = _get(pars, "photons", photons)
     if rescale and ph is not None:
         norm = float(np.sum(np.abs(st[0]) ** 2))
@@ -231,14 +214,3 @@ def probe_modes(pars, shape, psize, wavelength, nmodes=1, photons=None, diff_mea
         st = diversify(st, div.get("noise", (0.5, 1.0)) if _has(div, "noise") else (0.5, 1.0),
                        _get(div, "power", 0.1), rng)
     return st.astype(np.complex64)
-
-
-def init_probe(pars, shape, psize, wavelength, photons=None, diff_mean=None, rng=None, label="MF") -> np.ndarray:
-    """First probe mode (Ny, Nx) of :func:`probe_modes` (no diversity)."""
-    return probe_modes(pars, shape, psize, wavelength, 1, photons, diff_mean, label, rng)[0]
-
-
-def init_object(*args, **kwargs):
-    """See :func:`.initial.object_modes` (kept here for old imports)."""
-    from .initial import object_modes
-    return object_modes(*args, **kwargs)

@@ -7,7 +7,7 @@ import os
 
 import numpy as np
 
-from ...errors import FormatError, ParameterError
+from ...errors import ParameterError
 from .illumination import _get, _has, _is_param, diversify
 
 __all__ = ["load_recon", "crop_pad", "object_modes", "stxm_analysis", "phase_from_dpc"]
@@ -34,47 +34,25 @@ def load_recon(rfile, what="probe", rlabel=None, own_label="MF", layer=None, key
     The storage is ``S<rlabel>G00`` if present, else the own scan's ``S<own_label>G00``, else
     the first one; ``layer`` (int) slices the first axis. ``key`` names the parameter in errors.
     """
-    from ..io_ptyr import h5read
+    from ..io_ptyr import ptyr_storages
+    from ..utils import load_from_ptyr
     key = key or f"scans.{own_label}.{'illumination' if what == 'probe' else 'sample'}.recon.rfile"
     path = _resolve_rfile(rfile, key)
-    try:
-        cont = h5read(path, f"content.{what}")
-    except KeyError:
-        raise FormatError(path=path, expected=f"a .ptyr with content/{what}", got="no such group") from None
-    if not isinstance(cont, dict) or not cont:
-        raise FormatError(path=path, expected=f"storages under content/{what}", got=type(cont).__name__)
-    ids = [f"S{rlabel}G00"] if rlabel is not None else []
-    ids.append(f"S{own_label}G00")
+    cont = ptyr_storages(path, what)
+    ids = ([f"S{rlabel}G00"] if rlabel is not None else []) + [f"S{own_label}G00"]
     sid = next((i for i in ids if i in cont), next(iter(cont)))
-    rec = cont[sid]
-    if not isinstance(rec, dict) or "data" not in rec:
-        raise FormatError(path=path, expected=f"content/{what}/{sid}/data", got="no data")
-    data = np.asarray(rec["data"])
-    if layer is not None:
-        try:
-            data = data[int(layer)]
-        except (IndexError, ValueError, TypeError):
-            raise ParameterError(key.replace("rfile", "layer"), f"a layer index below {data.shape[0]}", layer) from None
-    return data
+    try:
+        return load_from_ptyr(path, what, sid, layer)
+    except ParameterError as exc:
+        raise ParameterError(key.replace("rfile", exc.path), exc.expected, exc.got) from None
 
 
 def crop_pad(arr, shape, fill=1.0) -> np.ndarray:
-    """``arr`` (..., a, b) cropped or padded with ``fill`` to (..., *shape), centres aligned
-    (the extra row/column of an odd difference goes to the end, as ``(n - m)//2`` offsets)."""
-    arr = np.asarray(arr)
-    out = np.full(arr.shape[:-2] + tuple(shape), fill, dtype=np.result_type(arr.dtype, np.complex64))
-    src, dst = [], []
-    for n_in, n_out in zip(arr.shape[-2:], shape):
-        if n_in >= n_out:
-            o = (n_in - n_out) // 2
-            src.append(slice(o, o + n_out))
-            dst.append(slice(0, n_out))
-        else:
-            o = (n_out - n_in) // 2
-            src.append(slice(0, n_in))
-            dst.append(slice(o, o + n_in))
-    out[(Ellipsis,) + tuple(dst)] = arr[(Ellipsis,) + tuple(src)]
-    return out
+    """``arr`` (..., a, b) cropped or padded with ``fill`` to (..., *shape) about its centre
+    (ptypy's ``u.crop_pad``: the low end takes the odd plane)."""
+    from ..utils_array import crop_pad as _crop_pad
+    arr = np.asarray(arr).astype(np.result_type(np.asarray(arr).dtype, np.complex64))
+    return _crop_pad(arr, [int(n) - int(m) for n, m in zip(shape, arr.shape[-2:])], fillpar=fill)
 
 
 def phase_from_dpc(dpc_row, dpc_col) -> np.ndarray:
