@@ -160,6 +160,12 @@ def make_movie(pngs, path, fps: float = 4.0):
     return path
 
 
+def autoplot_interval(pars) -> int:
+    """``io.autoplot.interval`` (default 1; <= 0 means no plots, as ptypy)."""
+    v = pars.get("interval")
+    return int(v) if v is not None else 1
+
+
 class AutoPlot:
     """Render a PNG every ``interval`` iterations in a worker thread from copied snapshots.
 
@@ -169,7 +175,7 @@ class AutoPlot:
 
     def __init__(self, P, pars):
         self.P = P
-        self.interval = max(int(pars.get("interval") if pars.get("interval") is not None else 1), 1)
+        self.interval = autoplot_interval(pars)
         self.threaded = bool(pars.get("threaded", True))
         self.make_movie = bool(pars.get("make_movie", False))
         self.movie = None

@@ -247,7 +247,8 @@ class Ptycho:
                 self.interactor = None
         self.autosave = Autosave(self)
         ap = io.get("autoplot") or {}
-        if ap.get("active", False) and int(ap.get("interval") if ap.get("interval") is not None else 1) > 0:
+        from .plot import autoplot_interval
+        if ap.get("active", False) and autoplot_interval(ap) > 0:
             if ap.get("dump", False):
                 from .plot import AutoPlot
                 self.autoplot = AutoPlot(self, ap)

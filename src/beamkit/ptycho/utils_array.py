@@ -133,6 +133,19 @@ def rebin_2d(a, rebin=1):
     return a.reshape(a.shape[:-2] + (H // f, f, W // f, f)).mean(axis=(-3, -1))
 
 
+def orientation_flags(orientation) -> tuple:
+    """ptypy's orientation (None, an int 0-7 or 3 booleans) as (transpose, flipud, fliplr)."""
+    o = 0 if orientation is None else orientation
+    if np.isscalar(o):
+        if not (isinstance(o, (int, np.integer)) and not isinstance(o, bool) and 0 <= o <= 7):
+            raise ParameterError("orientation", "an int 0-7 or 3 booleans (transpose, flipud, fliplr)", o)
+        return bool(int(o) & 4), bool(int(o) & 2), bool(int(o) & 1)
+    o = list(o)
+    if len(o) != 3:
+        raise ParameterError("orientation", "an int 0-7 or 3 booleans (transpose, flipud, fliplr)", orientation)
+    return tuple(bool(x) for x in o)
+
+
 def switch_orientation(A, orientation, center=None):
     """View of ``A`` transposed / flipped along the last two axes (ptypy's orientation).
 
@@ -140,14 +153,7 @@ def switch_orientation(A, orientation, center=None):
     Returns the view, or (view, new center) when ``center`` (row, col) is given.
     """
     A = np.asarray(A)
-    o = 0 if orientation is None else orientation
-    if np.isscalar(o):
-        if not (isinstance(o, (int, np.integer)) and not isinstance(o, bool) and 0 <= o <= 7):
-            raise ParameterError("orientation", "an int 0-7 or 3 booleans (transpose, flipud, fliplr)", o)
-        o = [bool(int(o) & 4), bool(int(o) & 2), bool(int(o) & 1)]
-    o = list(o)
-    if len(o) != 3:
-        raise ParameterError("orientation", "an int 0-7 or 3 booleans (transpose, flipud, fliplr)", orientation)
+    o = orientation_flags(orientation)
     if A.ndim < 2:
         raise ParameterError("A", "an array of at least 2 dimensions", A.shape)
     if o[0]:

@@ -66,6 +66,7 @@ from ...errors import ParameterError
 from ...core.log import get_logger
 from ..params import defaults, ini_block
 from ..utils import Param, crop_pad_symmetric_2d, keV2m, rebin_2d
+from ..utils_array import orientation_flags, switch_orientation
 from ..utils import mass_center as _mass_center
 
 __all__ = ["PtyScan", "WAIT", "EOS", "make_scan", "register", "declare_scan", "SCANS", "wavelength", "with_defaults_doc",
@@ -147,7 +148,7 @@ def _pair(v, what, cast=float):
 def _tree_copy(d) -> Param:
     """A copy of the mapping ``d`` with every nested mapping copied too (leaves, arrays included,
     are shared): merging it into another tree never links the two."""
-    return Param({k: _tree_copy(v) if isinstance(v, Mapping) else v for k, v in d.items()})
+    return Param(d).copy(99)
 
 
 def _positions(pos, who: str, n=None) -> np.ndarray:
@@ -169,17 +170,9 @@ def _positions(pos, who: str, n=None) -> np.ndarray:
 
 def _orient_center(center, raw_shape, orientation) -> np.ndarray:
     """Where the raw-frame pixel ``center`` (row, col) lands after :func:`orient` (as ptypy moves
-    the centre with the frames): transpose swaps the axes, a flip maps c to N - 1 - c."""
-    tr, ud, lr = _orient_flags(orientation)
-    c = np.asarray(center, float).copy()
-    sh = np.asarray(raw_shape, float).copy()
-    if tr:
-        c, sh = c[::-1].copy(), sh[::-1].copy()
-    if ud:
-        c[0] = sh[0] - 1 - c[0]
-    if lr:
-        c[1] = sh[1] - 1 - c[1]
-    return c
+    the centre with the frames)."""
+    return switch_orientation(np.broadcast_to(np.float32(0), tuple(raw_shape)), orientation,
+                              np.asarray(center, float))[1].astype(float)
 
 
 def _doc_defaults(cls):
@@ -198,29 +191,9 @@ def _doc_defaults(cls):
     return tree["d"].make_default(depth=99)
 
 
-def _orient_flags(orientation):
-    if orientation is None:
-        return False, False, False
-    if isinstance(orientation, (tuple, list)):
-        if len(orientation) != 3:
-            raise ParameterError("orientation", "an int 0-7 or (transpose, flipud, fliplr)", orientation)
-        return tuple(bool(x) for x in orientation)
-    o = int(orientation)
-    if not 0 <= o <= 7:
-        raise ParameterError("orientation", "an int 0-7 or (transpose, flipud, fliplr)", orientation)
-    return bool(o & 4), bool(o & 2), bool(o & 1)
-
-
 def orient(frames: np.ndarray, orientation) -> np.ndarray:
     """Apply ptypy's orientation code to the last two axes: transpose, then flip rows, then columns."""
-    tr, ud, lr = _orient_flags(orientation)
-    if tr:
-        frames = np.swapaxes(frames, -1, -2)
-    if ud:
-        frames = frames[..., ::-1, :]
-    if lr:
-        frames = frames[..., :, ::-1]
-    return frames
+    return switch_orientation(frames, orientation)
 
 
 def mass_center(frames: np.ndarray, mask: np.ndarray | None = None) -> np.ndarray:
@@ -309,7 +282,7 @@ class PtyScan:
         rebin = p.get("rebin")
         if rebin is not None and not (isinstance(rebin, (int, np.integer)) and 1 <= rebin <= 32):
             raise ParameterError("rebin", "None or an int from 1 to 32", rebin)
-        _orient_flags(p.get("orientation"))
+        orientation_flags(p.get("orientation"))
         for key in ("distance", "energy"):
             v = p.get(key)
             if v is None or not float(v) > 0:
@@ -412,7 +385,7 @@ class PtyScan:
         self._roi = None if shape is None else _pair(shape, "shape", int)
         self._rebin = int(p.get("rebin") or 1)
         psize = _pair(p.get("psize"), "psize")
-        if _orient_flags(p.get("orientation"))[0]:
+        if orientation_flags(p.get("orientation"))[0]:
             psize = psize[::-1].copy()
         self._center_raw = None
         self.meta = dict(

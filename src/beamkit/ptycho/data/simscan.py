@@ -18,7 +18,6 @@ from scipy import ndimage, signal
 from ...errors import ParameterError
 from ..params import defaults
 from . import xy as xymod
-from ..models.illumination import probe_modes
 from .illumination import farfield_intensity, farfield_phase, nearfield
 from .ptyscan import PtyScan, _pair, register, wavelength, with_defaults_doc
 from .resources import moon_pr
@@ -99,6 +98,7 @@ class SimScan(PtyScan):
         pw = None if not div else div.get("power")
         nmodes = len(pw) + 1 if isinstance(pw, (list, tuple)) and len(pw) else 1
         # the probe as ptypy's illumination.init_storage makes it (the scan model's initial probe)
+        from ..models.illumination import probe_modes     # (models import data: not at module level)
         self.probe = probe_modes(dict(ill, model=model), shape, res, lam, nmodes,
                                  photons=1e8 if photons is None else photons, rng=rng).astype(complex)
         pix = np.round((pos - pos.min(axis=0)) / res).astype(int) + 8

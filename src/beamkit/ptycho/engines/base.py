@@ -322,10 +322,9 @@ class BaseEngine:
         if tol is None:
             return
         xp = self.xp
+        from ..utils import mass_center
         I = self.be.to_numpy((xp.abs(st.P) ** 2).sum(axis=(0, 1))).astype(float)
-        tot = float(I.sum()) or 1.0
-        c1 = np.array([(I.sum(axis=1) * np.arange(I.shape[0])).sum(), (I.sum(axis=0) * np.arange(I.shape[1])).sum()]) / tot
-        d = np.asarray(I.shape) // 2 - c1
+        d = np.asarray(I.shape) // 2 - mass_center(I)
         if np.hypot(*d) < float(tol):
             return
         c = st.curve

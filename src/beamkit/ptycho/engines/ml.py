@@ -148,8 +148,6 @@ class ML(BaseEngine):
                 c = (sI.sum(axis=(-2, -1)) / A.sum(axis=(-2, -1)))[:, None, None]
                 st.fi[s:e] = c[:, 0, 0]
                 A = A * c
-            else:
-                c = 1.0
             DA = 1 - sI / A
             LL = (w * (A - sI) ** 2).sum(axis=(-2, -1))
             return unbin_frames(w * DA, r)[:, None], LL
@@ -160,8 +158,6 @@ class ML(BaseEngine):
                 c = (I.sum(axis=(-2, -1)) / Im.sum(axis=(-2, -1)))[:, None, None]
                 st.fi[s:e] = c[:, 0, 0]
                 Im = Im * c
-            else:
-                c = 1.0
             DI = w * (1 - I / Im)
             LL = (w * (Im - I * xp.log(Im))).sum(axis=(-2, -1)) + st.llbase[s:e]
             return unbin_frames(DI, r)[:, None], LL
