@@ -41,3 +41,18 @@ def test_all_available_frames_are_loaded_whatever_frames_per_block(tmp_path):
     p.scans = u.Param(MF=u.Param(name="BlockFull", data=u.Param(name="MoonFlowerScan", num_frames=50, shape=32)))
     P = Ptycho(p, level=2)
     assert P.blocks[0].n == P.scans["MF"].num_frames and sorted(P.blocks[0].indices.tolist()) == list(range(P.blocks[0].n))
+
+
+def test_live_frames_keep_the_padding_position_refinement_needs(tmp_path):
+    p = u.Param(verbose_level="warning", frames_per_block=5)
+    p.io = u.Param(home=str(tmp_path), autosave=u.Param(active=False), autoplot=u.Param(active=False),
+                   interaction=u.Param(active=False))
+    p.scans = u.Param(MF=u.Param(name="Full", data=u.Param(name="MoonFlowerScan", num_frames=40, shape=32,
+                                                          block_wait_count=1)))
+    p.engines = u.Param(e0=u.Param(name="DM", numiter=6, position_refinement=u.Param(start=0)))
+    P = Ptycho(p, level=2)
+    pad = P._pads["MF"]
+    assert pad > 0
+    P.run()
+    blk = P.blocks[0]
+    assert blk.n > 5 and blk.obj.shape[-2] >= int(np.ptp(blk.views.corners[:, 0])) + 32 + 2 * pad - 1

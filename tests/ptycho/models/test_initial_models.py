@@ -161,3 +161,24 @@ def test_stxm_object_follows_the_transmission(sim):
     tru = [np.sqrt((np.abs(sim["object"][y:y + N, x:x + N]) ** 2 * w).sum() / w.sum()) for y, x in sim["corners"]]
     assert np.corrcoef(est, tru)[0, 1] > 0.8
     np.testing.assert_array_equal(phase_from_dpc(np.zeros((5, 7)), np.zeros((5, 7))), np.zeros((5, 7)))
+
+
+def test_shortcuts_spot_size_and_bad_aperture_pairs(tmp_path):
+    """ptypy: a string illumination/sample is a shortcut without aperture, propagation or diversity
+    ('x.ptyr' loads that file); spot_size sets the aperture size without focussed; sizes and
+    offsets are a number or a (rows, cols) pair."""
+    shape, ps, lam = (32, 32), 5e-8, 1.7e-10
+    P = np.exp(1j * np.linspace(0, 1, 32 * 32)).reshape(shape).astype(np.complex64) * 3
+    f = str(tmp_path / "r.ptyr")
+    write_ptyr(f, [Storage("SMFG00", np.ones((1, 40, 40), np.complex64) * 0.5, psize=ps)],
+               [Storage("SMFG00", P[None], psize=ps)], {}, {}, "minimal")
+    Q = probe_modes(f, shape, ps, lam, 1)[0]
+    np.testing.assert_allclose(Q, P, rtol=1e-6)                       # no aperture on a shortcut
+    O = object_modes(f, (36, 36), 1, "MF")
+    np.testing.assert_allclose(O, 0.5, rtol=1e-6)
+    small = probe_modes({"propagation": {"spot_size": 5 * ps}}, shape, ps, lam, 1, photons=1.0)[0]   # 5 px vs 10.7
+    default = probe_modes({}, shape, ps, lam, 1, photons=1.0)[0]
+    assert (np.abs(small) > 0.5 * np.abs(small).max()).sum() < 0.5 * (np.abs(default) > 0.5 * np.abs(default).max()).sum()
+    for key, val in (("size", (1e-6, 2e-6, 3e-6)), ("offset", (0.0, 0.0, 1e-7))):
+        with pytest.raises(ParameterError, match=f"aperture.{key}"):
+            aperture(shape, ps, "circ", **{key: val})

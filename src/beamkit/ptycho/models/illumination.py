@@ -63,6 +63,14 @@ def _smooth_step(d, edge):
     return (d >= 0).astype(float)
 
 
+def _pair(v, key) -> np.ndarray:
+    """A scalar or a (rows, cols) pair as a float array of 2; anything else names ``key``."""
+    a = np.asarray(v, float)
+    if a.ndim > 1 or a.size not in (1, 2):
+        raise ParameterError(key, "a number or a (rows, cols) pair", v)
+    return np.broadcast_to(a, (2,)).astype(float)
+
+
 def aperture(shape, psize, form="circ", size=None, edge=2.0, central_stop=None, offset=0.0, rotate=0.0,
              diffuser=None, rng=None) -> np.ndarray:
     """Aperture transmission (Ny, Nx) complex64, as ptypy's ``illumination.aperture``.
@@ -86,10 +94,10 @@ def aperture(shape, psize, form="circ", size=None, edge=2.0, central_stop=None, 
     if size is None:
         size_px = np.array([ny / 3.0, nx / 3.0])
     else:
-        size_px = np.broadcast_to(np.asarray(size, float), (2,)) / psize
+        size_px = _pair(size, "illumination.aperture.size") / psize
     if np.any(size_px <= 0):
         raise ParameterError("illumination.aperture.size", "a positive size (m)", size)
-    off = np.broadcast_to(np.asarray(offset, float), (2,)) / psize
+    off = _pair(offset, "illumination.aperture.offset") / psize
     Y, X = np.meshgrid(np.arange(ny) - (ny - 1) / 2.0 - off[0], np.arange(nx) - (nx - 1) / 2.0 - off[1],
                        indexing="ij")
     if rotate:
@@ -174,8 +182,9 @@ def probe_modes(pars, shape, psize, wavelength, nmodes=1, photons=None, diff_mea
     """
     psize = np.broadcast_to(np.asarray(psize, float), (2,))
     key = f"scans.{label}.illumination"
-    if isinstance(pars, str):
-        pars = {"model": pars}
+    if isinstance(pars, str):       # ptypy's string shortcuts: no aperture, propagation or diversity
+        pars = {"model": "recon", "recon": {"rfile": pars}} if pars.endswith(".ptyr") else {"model": pars}
+        pars.update(aperture=None, propagation=None, diversity=None)
     if not _is_param(pars):
         arr = _check_shape(pars, shape, key)
         return np.resize(arr, (nmodes,) + tuple(shape)).astype(np.complex64)
@@ -185,7 +194,7 @@ def probe_modes(pars, shape, psize, wavelength, nmodes=1, photons=None, diff_mea
                        f"{key}.recon.rfile")
     st = np.resize(arr, (nmodes,) + tuple(shape)).astype(complex)
     ap = _get(pars, "aperture", {}) if not (_has(pars, "aperture") and pars.get("aperture") is None) else None
-    prop = _get(pars, "propagation", {})
+    prop = _get(pars, "propagation", {}) or {}
     focussed = _get(prop, "focussed")
     form = None if ap is None else (_get(ap, "form", "circ") if not _has(ap, "form") else ap.get("form"))
     if focussed:
@@ -193,8 +202,8 @@ def probe_modes(pars, shape, psize, wavelength, nmodes=1, photons=None, diff_mea
         a_psize = wavelength * focussed / (np.asarray(shape) * psize)
         spot = _get(prop, "spot_size")
         size = 2 * 2 ** 0.25 * wavelength * focussed / spot if spot else _get(ap, "size")   # ptypy's factor
-    else:
-        a_psize, size = psize, _get(ap, "size")
+    else:                            # ptypy: spot_size stands for the aperture size here too
+        a_psize, size = psize, _get(prop, "spot_size") or _get(ap, "size")
     if form is not None:
         st *= aperture(shape, a_psize, form, size, _get(ap, "edge", 2.0) if not _has(ap, "edge") else ap.get("edge"),
                        _get(ap, "central_stop"), _get(ap, "offset", 0.0), _get(ap, "rotate", 0.0),
