@@ -51,7 +51,7 @@ def test_live_frames_keep_the_padding_position_refinement_needs(tmp_path):
                                                           block_wait_count=1)))
     p.engines = u.Param(e0=u.Param(name="DM", numiter=6, position_refinement=u.Param(start=0)))
     P = Ptycho(p, level=2)
-    pad = P._pads["MF"]
+    pad = P.blocks[0].obj.padding
     assert pad > 0
     P.run()
     blk = P.blocks[0]

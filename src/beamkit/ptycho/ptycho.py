@@ -88,7 +88,6 @@ class Ptycho:
         self.scans: dict = {}
         self.models: dict = {}
         self._chunks: dict = {}
-        self._pads: dict = {}                 # scan label -> object padding (px) for position refinement
         self._eos: dict = {}
         self.engines: dict = {}
         self.interactor = None
@@ -170,8 +169,7 @@ class Ptycho:
                 from .models import wavelength_from_energy
                 cm = chunks[0]["common"]
                 res = wavelength_from_energy(cm["energy"]) * cm["distance"] / (np.asarray(cm["shape"]) * np.asarray(cm["psize"]))
-            self._pads[label] = self._pad_px(res)
-            blk = model.build_from_chunks(chunks, self._pads[label])
+            blk = model.build_from_chunks(chunks, self._pad_px(res))
             blk.model_name = model.name
             self.models[label] = model
             self.blocks.append(blk)
@@ -223,7 +221,7 @@ class Ptycho:
                 continue
             i = [b.label for b in self.blocks].index(label)
             old = self.blocks[i]
-            new = self.models[label].build_from_chunks(self._chunks[label], self._pads.get(label, 0))
+            new = self.models[label].build_from_chunks(self._chunks[label], old.obj.padding)
             new.probe.data[...] = old.probe.data if old.probe.data.shape == new.probe.data.shape else new.probe.data
             _paste_object(old.obj, new.obj)
             old.__dict__.update(new.__dict__)           # engines keep their reference to the block

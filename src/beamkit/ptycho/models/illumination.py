@@ -12,7 +12,7 @@ from scipy.special import erf
 from ...errors import ParameterError
 from ..data.illumination import nearfield
 
-__all__ = ["aperture", "probe_modes", "diversify", "noise2d"]
+__all__ = ["aperture", "probe_modes", "diversify", "noise2d", "string_shortcut"]
 
 
 def _get(p, key, default=None):
@@ -61,6 +61,16 @@ def _smooth_step(d, edge):
     if e > 0:
         return 0.5 + 0.5 * erf(d * 2.35 / e)
     return (d >= 0).astype(float)
+
+
+def string_shortcut(pars, *off):
+    """ptypy's string shortcuts for ``illumination``/``sample``: 'x.ptyr' loads that file, other
+    strings name the model ('stxm', ...); the entries ``off`` are switched off (None). Other values
+    pass through."""
+    if not isinstance(pars, str):
+        return pars
+    model = {"model": "recon", "recon": {"rfile": pars}} if pars.endswith(".ptyr") else {"model": pars}
+    return dict(model, **{k: None for k in off})
 
 
 def _pair(v, key) -> np.ndarray:
@@ -182,9 +192,7 @@ def probe_modes(pars, shape, psize, wavelength, nmodes=1, photons=None, diff_mea
     """
     psize = np.broadcast_to(np.asarray(psize, float), (2,))
     key = f"scans.{label}.illumination"
-    if isinstance(pars, str):       # ptypy's string shortcuts: no aperture, propagation or diversity
-        pars = {"model": "recon", "recon": {"rfile": pars}} if pars.endswith(".ptyr") else {"model": pars}
-        pars.update(aperture=None, propagation=None, diversity=None)
+    pars = string_shortcut(pars, "aperture", "propagation", "diversity")
     if not _is_param(pars):
         arr = _check_shape(pars, shape, key)
         return np.resize(arr, (nmodes,) + tuple(shape)).astype(np.complex64)

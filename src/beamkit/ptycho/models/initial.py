@@ -8,7 +8,7 @@ import os
 import numpy as np
 
 from ...errors import ParameterError
-from .illumination import _get, _has, _is_param, diversify
+from .illumination import _get, _has, _is_param, diversify, string_shortcut
 
 __all__ = ["load_recon", "crop_pad", "object_modes", "stxm_analysis", "phase_from_dpc"]
 
@@ -116,15 +116,6 @@ def stxm_analysis(diff, corners, probe, obj_shape, opsize, dpsize, lz):
     return trans, drow, dcol
 
 
-def sample_shortcut(pars):
-    """ptypy's string shortcuts for ``sample``: 'x.ptyr' loads that file's object, other strings name
-    the model ('stxm'); no diversity for shortcuts. Other values pass through."""
-    if isinstance(pars, str):
-        model = {"model": "recon", "recon": {"rfile": pars}} if pars.endswith(".ptyr") else {"model": pars}
-        return dict(model, diversity=None)
-    return pars
-
-
 def object_modes(pars, shape, nmodes=1, label="MF", stxm=None, rng=None) -> np.ndarray:
     """Initial object (nmodes, Ly, Lx) complex64 from a scan's ``sample`` entry, as ptypy 0.9.
 
@@ -138,7 +129,7 @@ def object_modes(pars, shape, nmodes=1, label="MF", stxm=None, rng=None) -> np.n
     ``sample.process`` (simulating an object from a thickness map) is not applied.
     """
     key = f"scans.{label}.sample"
-    pars = sample_shortcut(pars)
+    pars = string_shortcut(pars, "diversity")
     if not _is_param(pars):
         arr = np.asarray(pars)
         if arr.ndim not in (2, 3):

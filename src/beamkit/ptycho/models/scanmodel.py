@@ -10,8 +10,8 @@ import numpy as np
 
 from ...errors import ParameterError
 from ..core.storage import PodTable, Storage, Views
-from .illumination import _get, _is_param, probe_modes
-from .initial import object_modes, sample_shortcut
+from .illumination import _get, _is_param, probe_modes, string_shortcut
+from .initial import object_modes
 from .propagation import get_backend, make_propagator
 
 __all__ = ["ScanBlock", "ScanModel", "Vanilla", "Full", "OPRModel", "GradFull", "BlockVanilla", "BlockFull",
@@ -154,7 +154,7 @@ class ScanModel:
         pdata = np.broadcast_to(modes[None], (P,) + modes.shape).reshape(P * npm, *fshape).astype(self.dtype)
         probe = Storage(f"S{self.label}G00", pdata, psize=opsize, center=np.asarray(fshape) // 2, energy=energy, fill_value=0.0)
         smp = self.p.get("sample", {}) if hasattr(self.p, "get") else {}
-        smp = {} if smp is None else sample_shortcut(smp)
+        smp = {} if smp is None else string_shortcut(smp, "diversity")
         stxm = None
         if _is_param(smp) and isinstance(_get(smp, "model"), str) and _get(smp, "model") == "stxm" and n:
             if r > 1:
@@ -165,6 +165,7 @@ class ScanModel:
         fill = complex(_get(smp, "fill", 1.0)) if _is_param(smp) else 1.0
         obj = Storage(f"S{self.label}G00", object_modes(smp, oshape, nom, self.label, stxm).astype(self.dtype),
                       psize=opsize, center=center, energy=energy, fill_value=fill)
+        obj.padding = int(pad_px)              # ptypy's Storage.padding (kept when frames arrive)
         views = Views(obj, positions, fshape)
         prop = make_propagator(kind, fshape, opsize, dist if kind == "nearfield" else None, lam, self.be)
         ddata = prop.from_detector(diff)
