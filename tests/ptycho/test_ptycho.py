@@ -189,12 +189,28 @@ def test_path_templates_take_ptypys_fields_and_bad_ones_fail_before_the_run(tmp_
 def test_entries_beamkit_does_not_act_on_are_reported(tmp_path, caplog):
     import logging
     p = _pars(tmp_path)
-    p.scans.MF.resolution = 1e-7
     p.scans.MF.coherence = u.Param(energies=[1.0, 1.01], spectrum=[1.0, 0.5])
     with caplog.at_level(logging.WARNING):
         Ptycho(p, level=2)
     text = caplog.text
-    assert "scans.MF.resolution" in text and "coherence.energies" in text and "coherence.spectrum" in text
+    assert "coherence.energies" in text and "coherence.spectrum" in text
+
+
+def test_scan_resolution_sets_the_object_pixel(tmp_path, caplog):
+    """``scans.*.resolution`` forces the object pixel (ptypy's geometry misfit: the FFT frame is
+    padded), the storages carry it and the reconstruction runs; it is no longer reported."""
+    import logging
+    p = _pars(tmp_path, u.Param(e0=u.Param(name="DM", numiter=4)))
+    P0 = Ptycho(p, level=2)
+    natural = float(P0.blocks[0].obj.psize[0])
+    p.scans.MF.resolution = natural * 0.9
+    with caplog.at_level(logging.WARNING):
+        P = Ptycho(p, level=5)
+    assert "resolution" not in caplog.text
+    blk = P.blocks[0]
+    np.testing.assert_allclose(blk.obj.psize, natural * 0.9)
+    assert blk.prop.crop_pad[0] > 0 and blk.obj.shape[-1] > P0.blocks[0].obj.shape[-1]
+    assert np.isfinite(P.runtime.iter_info[-1]["error"]).all()
 
 
 def test_load_run_continues_from_the_saved_object(tmp_path):

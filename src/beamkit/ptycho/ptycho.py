@@ -164,7 +164,7 @@ class Ptycho:
             self._chunks[label] = chunks
             model = make_model(str(sp.get("name") or "Full"), sp, label, self.backend,
                                np.complex128 if self.precision == "double" else np.complex64)
-            res = chunks[0]["common"].get("resolution")
+            res = sp.get("resolution") if sp.get("resolution") is not None else chunks[0]["common"].get("resolution")
             if res is None:
                 from .models import wavelength_from_energy
                 cm = chunks[0]["common"]
@@ -417,9 +417,6 @@ def _warn_unsupported(label, sp):
         if v is not None and list(np.atleast_1d(v)) != default:
             log.warning("scans.%s.coherence.%s = %r: several energies are not supported by beamkit; one energy "
                         "is reconstructed", label, key, v)
-    if sp.get("resolution") is not None:
-        log.warning("scans.%s.resolution = %r is not supported by beamkit; the object pixel is the diffraction "
-                    "geometry's", label, sp.get("resolution"))
 
 
 def _paste_object(old: Storage, new: Storage):

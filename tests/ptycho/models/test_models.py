@@ -19,6 +19,47 @@ def test_propagators_are_unitary_and_invertible():
     np.testing.assert_allclose(NearFieldPropagator((16, 16), 50e-9, 0.0, 1e-10).fw(x), x, atol=1e-5)
 
 
+@pytest.mark.parametrize("crop_pad", [(4, 4), (-4, -4), (6, -2)])
+def test_farfield_misfit_propagator_is_ptypys_and_adjoint(crop_pad):
+    """A forced object pixel pads (or crops) the real-space frame to N + crop_pad, FFTs and keeps
+    the central N detector frequencies (ptypy's BasicFarfieldPropagator with misfit); bw is fw's adjoint."""
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(3, 16, 16)) + 1j * rng.normal(size=(3, 16, 16))
+    y = rng.normal(size=(3, 16, 16)) + 1j * rng.normal(size=(3, 16, 16))
+    prop = FarFieldPropagator((16, 16), crop_pad=crop_pad)
+    assert prop.fft_shape == (16 + crop_pad[0], 16 + crop_pad[1])
+    np.testing.assert_allclose(np.vdot(prop.fw(x), y), np.vdot(x, prop.bw(y)), rtol=1e-10)
+
+    def centred(a, shape):                      # ptypy's symmetric crop_pad on the last two axes
+        out = np.zeros(a.shape[:-2] + tuple(shape), a.dtype)
+        k = [min(n, m) for n, m in zip(a.shape[-2:], shape)]
+        src = tuple(slice((n - q) // 2, (n - q) // 2 + q) for n, q in zip(a.shape[-2:], k))
+        dst = tuple(slice((m - q) // 2, (m - q) // 2 + q) for m, q in zip(shape, k))
+        out[(Ellipsis,) + dst] = a[(Ellipsis,) + src]
+        return out
+    ref = np.fft.fftshift(np.fft.fft2(np.fft.ifftshift(centred(x, prop.fft_shape), axes=(-2, -1)), norm="ortho"),
+                          axes=(-2, -1))
+    got = np.fft.fftshift(prop.fw(x), axes=(-2, -1))
+    np.testing.assert_allclose(np.abs(got), np.abs(centred(ref, (16, 16))), atol=1e-9)
+
+
+def test_forced_resolution_builds_and_reconstructs(sim):
+    natural = make_model("Full").build(sim["data"], sim["positions"], sim["meta"])
+    same = make_model("Full", {"resolution": float(natural.obj.psize[0])}).build(sim["data"], sim["positions"], sim["meta"])
+    assert same.prop.crop_pad == (0, 0) and same.obj.shape == natural.obj.shape
+    fine = make_model("Full", {"resolution": float(natural.obj.psize[0]) * 32 / 36}).build(
+        sim["data"], sim["positions"], sim["meta"])
+    assert fine.prop.crop_pad == (4, 4) and fine.probe.shape[-2:] == (32, 32)
+    np.testing.assert_allclose(fine.obj.psize, natural.obj.psize * 32 / 36)
+    assert fine.obj.shape[-1] > natural.obj.shape[-1]
+    info = DM([fine], dict(numiter=40, probe_support=None)).run()
+    assert info[-1]["error"][0] < 0.2 * info[0]["error"][0]
+    with pytest.raises(ParameterError, match="resolution"):
+        make_model("Full", {"resolution": -1.0}).build(sim["data"], sim["positions"], sim["meta"])
+    with pytest.raises(ParameterError, match="resolution"):
+        make_model("Full", {"resolution": 1e-8, "resample": 2}).build(sim["data"], sim["positions"], sim["meta"])
+
+
 def test_views_gather_scatter_match_slices():
     s = Storage("S00", np.arange(2 * 20 * 22).reshape(2, 20, 22).astype(np.complex64), psize=1.0, center=(0, 0))
     v = Views(s, [[3.0, 4.0], [10.2, 12.6]], (6, 6))

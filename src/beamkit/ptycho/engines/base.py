@@ -69,7 +69,8 @@ def farfield_curve(blk, dtype=np.complex64):
     the conjugate after the inverse FFT), with x, y measured from pixel N//2 in object pixels
     (m), λ the wavelength and z the distance (m). beamkit's far-field propagator is the plain
     unitary FFT, so the engines carry the probe as P·curve internally and hand back P (the
-    probe in ptypy's convention) to the storage. None for near field or missing geometry.
+    probe in ptypy's convention) to the storage. None for near field or missing geometry. With
+    a forced ``scan.resolution`` λz carries ptypy's rounding correction (``meta['lz_scale']``).
     """
     if getattr(getattr(blk, "prop", None), "kind", None) != "farfield":
         return None
@@ -78,7 +79,8 @@ def farfield_curve(blk, dtype=np.complex64):
     if lam is None or dist is None:
         return None
     from ..data.illumination import farfield_phase
-    return farfield_phase(blk.probe.data.shape[-2:], blk.obj.psize, lam, dist, dtype)
+    return farfield_phase(blk.probe.data.shape[-2:], blk.obj.psize, lam, float(dist) * float(meta.get("lz_scale", 1.0)),
+                          dtype)
 
 
 def _tree_defaults(name):

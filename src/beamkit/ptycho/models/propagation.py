@@ -113,19 +113,71 @@ def get_backend(name: str = "numpy") -> Backend:
 
 
 class FarFieldPropagator:
-    """Fraunhofer propagation: unitary FFT over the last two axes (FFT order)."""
+    """Fraunhofer propagation: unitary FFT over the last two axes (FFT order).
+
+    ``crop_pad`` (rows, cols; even, px) is ptypy's geometry misfit for a forced object pixel
+    (``scan.resolution``): frames of ``shape`` are padded (or cropped) centrally to
+    ``shape + crop_pad`` before the FFT, and the detector frame keeps the central ``shape``
+    frequencies (or is padded with zeros to it), as ptypy's ``BasicFarfieldPropagator``.
+    ``bw`` is the adjoint of ``fw``.
+    """
 
     kind = "farfield"
 
-    def __init__(self, shape, backend: Backend | None = None):
+    def __init__(self, shape, backend: Backend | None = None, crop_pad=(0, 0)):
         self.shape = tuple(shape)
         self.be = backend or get_backend()
+        self.crop_pad = tuple(int(c) for c in np.broadcast_to(np.asarray(crop_pad, int), (2,)))
+        self.fft_shape = tuple(n + c for n, c in zip(self.shape[-2:], self.crop_pad))
+        if min(self.fft_shape) < 2:
+            raise ParameterError("scan.resolution", "an object pixel that leaves an FFT frame of at least 2 px",
+                                 self.fft_shape)
+        if any(self.crop_pad):
+            # detector index (FFT order) in the larger frame of each frequency of the smaller one
+            small = [min(n, m) for n, m in zip(self.shape[-2:], self.fft_shape)]
+            big = [max(n, m) for n, m in zip(self.shape[-2:], self.fft_shape)]
+            self._fidx = [self.be.asarray((np.round(np.fft.fftfreq(s) * s).astype(int)) % b) for s, b in zip(small, big)]
 
     def fw(self, x, workers=None):
-        return self.be.fft2(x, workers)
+        if not any(self.crop_pad):
+            return self.be.fft2(x, workers)
+        y = self.be.fft2(self._resize_real(x, self.fft_shape), workers)
+        return self._resize_detector(y, self.shape[-2:])
 
     def bw(self, x, workers=None):
-        return self.be.ifft2(x, workers)
+        if not any(self.crop_pad):
+            return self.be.ifft2(x, workers)
+        y = self.be.ifft2(self._resize_detector(x, self.fft_shape), workers)
+        return self._resize_real(y, self.shape[-2:])
+
+    def _resize_real(self, a, shape):
+        """Centred zero-pad or crop of the last two axes to ``shape`` (ptypy's crop_pad)."""
+        xp = self.be.xp
+        out = xp.zeros(a.shape[:-2] + tuple(shape), a.dtype)
+        src, dst = [], []
+        for n, m in zip(a.shape[-2:], shape):
+            k = min(n, m)
+            src.append(slice((n - k) // 2, (n - k) // 2 + k))
+            dst.append(slice((m - k) // 2, (m - k) // 2 + k))
+        out[(Ellipsis,) + tuple(dst)] = a[(Ellipsis,) + tuple(src)]
+        return out
+
+    def _resize_detector(self, a, shape):
+        """Per axis: keep the central frequencies (FFT order) of a larger frame, or zero-pad to a larger one."""
+        xp = self.be.xp
+        for ax, (n, idx) in zip((-2, -1), zip(shape, self._fidx)):
+            if a.shape[ax] == n:
+                continue
+            if a.shape[ax] > n:
+                a = xp.take(a, idx, axis=ax)
+            else:
+                out = xp.zeros(a.shape[:ax] + (n,) + a.shape[ax:][1:], a.dtype)
+                if ax == -2:
+                    out[..., idx, :] = a
+                else:
+                    out[..., idx] = a
+                a = out
+        return a
 
     def to_detector(self, a):
         """FFT-ordered array -> centred detector frame."""
@@ -163,10 +215,10 @@ class NearFieldPropagator:
         return a
 
 
-def make_propagator(kind: str, shape, psize=None, distance=None, wavelength=None, backend=None):
-    """'farfield' or 'nearfield' propagator for frames of ``shape``."""
+def make_propagator(kind: str, shape, psize=None, distance=None, wavelength=None, backend=None, crop_pad=(0, 0)):
+    """'farfield' or 'nearfield' propagator for frames of ``shape`` (``crop_pad``: far-field misfit, px)."""
     if kind == "farfield":
-        return FarFieldPropagator(shape, backend)
+        return FarFieldPropagator(shape, backend, crop_pad)
     if kind == "nearfield":
         if psize is None or distance is None or wavelength is None:
             raise ParameterError("scan.propagation", "psize, distance and energy for near field", None)

@@ -16,7 +16,7 @@ from .propagation import get_backend, make_propagator
 
 __all__ = ["ScanBlock", "ScanModel", "Vanilla", "Full", "OPRModel", "GradFull", "BlockVanilla", "BlockFull",
            "BlockOPRModel", "BlockGradFull", "MODELS", "make_model", "wavelength_from_energy",
-           "object_geometry"]
+           "object_geometry", "forced_resolution"]
 
 
 def wavelength_from_energy(energy_kev: float) -> float:
@@ -40,6 +40,32 @@ def object_geometry(positions, psize, shape, pad_px: int = 0):
     lo = d.min(axis=0) - sh // 2
     hi = d.max(axis=0) + (sh + 1) // 2
     return (-lo + pad_px).astype(float), tuple(int(v) for v in hi - lo + 2 * pad_px)
+
+
+def forced_resolution(resolution, opsize, fshape, resample, kind, key):
+    """``(object pixel (2,) m, far-field crop_pad (2,) px, λz scale)`` for ptypy's ``scan.resolution``.
+
+    None keeps the geometry's pixel ``opsize``. Far field: as ptypy's ``Geo``/propagator, the
+    misfit λz/(resolution·detector pixel) − N is rounded to an even ``crop_pad`` of the FFT
+    frame and λz is rescaled by M/(M + misfit − crop_pad) (M = N + crop_pad) for the phase
+    factor. Near field: the object pixel is ``resolution`` (the kernel uses it).
+    """
+    if resolution is None:
+        return opsize, (0, 0), 1.0
+    try:
+        res = np.broadcast_to(np.asarray(resolution, float), (2,)).copy()
+    except (TypeError, ValueError):
+        raise ParameterError(key, "an object pixel size in m (float or 2 floats)", resolution) from None
+    if not np.all(np.isfinite(res)) or np.any(res <= 0):
+        raise ParameterError(key, "an object pixel size > 0 m", resolution)
+    if kind != "farfield":
+        return res, (0, 0), 1.0
+    if resample != 1:
+        raise ParameterError(key, "None when scans.*.resample > 1", resolution)
+    mis = np.asarray(opsize, float) * np.asarray(fshape, float) / res - np.asarray(fshape, float)
+    crop_pad = (np.round(mis / 2.0).astype(int) * 2)
+    m = fshape[0] + crop_pad[0]
+    return res, tuple(int(c) for c in crop_pad), float(m / (m + mis[0] - crop_pad[0]))
 
 
 class ScanBlock:
@@ -141,6 +167,8 @@ class ScanModel:
             opsize = lam * dist / (np.asarray(fshape) * dpsize / r)
         else:
             opsize = dpsize / r
+        opsize, crop_pad, lz_scale = forced_resolution(_get(self.p, "resolution"), opsize, fshape, r, kind,
+                                                       f"scans.{self.label}.resolution")
         center, oshape = object_geometry(positions, opsize, fshape, pad_px)
         npm, nom = self._coherence()
         P = n if self.probe_per_view else 1
@@ -167,12 +195,13 @@ class ScanModel:
                       psize=opsize, center=center, energy=energy, fill_value=fill)
         obj.padding = int(pad_px)              # ptypy's Storage.padding (kept when frames arrive)
         views = Views(obj, positions, fshape)
-        prop = make_propagator(kind, fshape, opsize, dist if kind == "nearfield" else None, lam, self.be)
+        prop = make_propagator(kind, fshape, opsize, dist if kind == "nearfield" else None, lam, self.be, crop_pad)
         ddata = prop.from_detector(diff)
         dmask = prop.from_detector(mask)
         pods = PodTable(npm, nom, n, self.probe_per_view)
         blk = ScanBlock(self.label, np.ascontiguousarray(ddata), np.ascontiguousarray(dmask), probe, obj, views, pods,
-                        prop, r, indices, dict(meta, wavelength=lam), self.probe_per_view, npm, self.exit_buffer)
+                        prop, r, indices, dict(meta, wavelength=lam, lz_scale=lz_scale), self.probe_per_view, npm,
+                        self.exit_buffer)
         self.block = blk
         return blk
 
