@@ -23,7 +23,11 @@ far-field phase, package doc) the order alone moves ePIE's final NRMSE between a
 0.22 (seeds 0-7: 0.1979, 0.1937, 0.2174, 0.1938, 0.1953, 0.1966, 0.1944, 0.1960; ptypy: 0.189,
 0.185, 0.187 in three runs) and SDR's between 0.2869 and 0.2899 (seeds 0-4; ptypy 0.2876-0.289).
 Both engines equal a per-view loop transcribed from ptypy 0.9
-(tests/ptycho/engines/test_ptypy_transcription.py), on that data too.
+(tests/ptycho/engines/test_ptypy_transcription.py), on that data too. A second, independent
+transcription of ptypy's EPIE (propagator with its phase factors, GradFull's shared exit
+buffer, scipy FFT) gives the same first-iteration errors to every printed digit, 0.1983 with
+seed 0's order and 0.200, 0.197, 0.212 with three fresh orders: ptypy's published 0.185-0.189
+is not reached by its own algorithm on this file either.
 
 What sets ePIE's result there: with ``object_norm_is_global`` the probe step is β / max|O|² over
 the storage, and a few weakly lit pixels at the scan's edge reach |O|² of 4-10 within two
