@@ -19,6 +19,21 @@ def test_propagators_are_unitary_and_invertible():
     np.testing.assert_allclose(NearFieldPropagator((16, 16), 50e-9, 0.0, 1e-10).fw(x), x, atol=1e-5)
 
 
+def test_nearfield_kernel_is_ptypys_and_shared_with_the_simulation():
+    """The reconstruction's near-field propagator uses ptypy's exact angular-spectrum kernel
+    (BasicNearfieldPropagator: a² = (λq)², exp(2πi·z/λ·(√(1 − a²) − 1))), the same one the
+    simulation propagates with."""
+    from beamkit.ptycho.data.illumination import nearfield
+    N, res, z, lam = 32, 20e-9, 2e-3, 5e-10
+    V = np.fft.fftfreq(N) * N * (lam / N / res)           # ptypy: grids(sh, λ/(shape·resolution), 'fft')
+    a2 = V[:, None] ** 2 + V[None, :] ** 2
+    ref = np.exp(2j * np.pi * (z / lam) * (np.sqrt(1 - a2) - 1))
+    prop = NearFieldPropagator((N, N), res, z, lam)
+    np.testing.assert_allclose(prop.kernel, ref, atol=2e-6)
+    x = np.exp(-((np.arange(N) - N // 2) ** 2)[:, None] / 20.0 - ((np.arange(N) - N // 2) ** 2)[None, :] / 30.0) + 0j
+    np.testing.assert_allclose(prop.fw(x.astype(np.complex64)), nearfield(x, z, lam, res), atol=1e-5)
+
+
 @pytest.mark.parametrize("crop_pad", [(4, 4), (-4, -4), (6, -2)])
 def test_farfield_misfit_propagator_is_ptypys_and_adjoint(crop_pad):
     """A forced object pixel pads (or crops) the real-space frame to N + crop_pad, FFTs and keeps

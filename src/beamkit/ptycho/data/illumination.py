@@ -8,7 +8,7 @@ import numpy as np
 import scipy.fft as sfft
 
 
-__all__ = ["farfield", "farfield_phase", "farfield_intensity", "nearfield"]
+__all__ = ["farfield", "farfield_phase", "farfield_intensity", "nearfield", "nearfield_kernel"]
 
 
 def farfield(field: np.ndarray) -> np.ndarray:
@@ -37,16 +37,19 @@ def farfield_intensity(field: np.ndarray, phase: np.ndarray | None = None) -> np
     return f.real ** 2 + f.imag ** 2
 
 
+def nearfield_kernel(shape, psize, z: float, lam: float) -> np.ndarray:
+    """ptypy's near-field transfer function exp(2πi·(z/λ)·(√(1 − λ²q²) − 1)) in FFT order.
+
+    ``shape`` (ny, nx) px, ``psize`` sample pixel (m), ``z`` distance (m), ``lam`` wavelength (m);
+    evanescent components (λq > 1) are set to 0."""
+    ny, nx = (int(v) for v in np.broadcast_to(np.asarray(shape, int), (2,)))
+    py, px = np.broadcast_to(np.asarray(psize, float), (2,))
+    a2 = lam ** 2 * (sfft.fftfreq(ny, py)[:, None] ** 2 + sfft.fftfreq(nx, px)[None, :] ** 2)
+    return np.exp(2j * np.pi * (z / lam) * (np.sqrt(np.maximum(1.0 - a2, 0.0)) - 1.0)) * (a2 < 1)
+
+
 def nearfield(field: np.ndarray, z: float, lam: float, psize) -> np.ndarray:
     """Angular-spectrum propagation of ``field`` by ``z`` m at wavelength ``lam`` m (pixel ``psize`` m)."""
-    ny, nx = field.shape[-2:]
-    py, px = np.broadcast_to(np.asarray(psize, float), (2,))
-    fy = sfft.fftfreq(ny, py)
-    fx = sfft.fftfreq(nx, px)
-    FY, FX = np.meshgrid(fy, fx, indexing="ij")
-    arg = 1.0 / lam ** 2 - FY ** 2 - FX ** 2
-    kz = 2 * np.pi * np.sqrt(np.maximum(arg, 0.0))
-    H = np.exp(1j * kz * z) * (arg > 0)
-    H *= np.exp(-2j * np.pi * z / lam)   # drop the constant phase
+    H = nearfield_kernel(field.shape[-2:], psize, z, lam)
     f = sfft.fft2(sfft.ifftshift(field, axes=(-2, -1)), workers=-1)
     return sfft.fftshift(sfft.ifft2(f * H, workers=-1), axes=(-2, -1))

@@ -7,7 +7,7 @@ FFT library for the numpy backend: pyfftw's scipy-compatible interface with its 
 
 Far field: ``fw(x) = FFT2(x)/N`` (unitary), in FFT order; the models store diffraction
 data FFT-shifted once (``ifftshift``) so no shift is paid per iteration.
-Near field: the Fresnel angular-spectrum kernel exp(-i·π·λ·z·(qy²+qx²)) (λ, z in m).
+Near field: ptypy's angular-spectrum kernel exp(2πi·(z/λ)·(√(1 − λ²q²) − 1)) (λ, z in m).
 """
 from __future__ import annotations
 
@@ -188,17 +188,15 @@ class FarFieldPropagator:
 
 
 class NearFieldPropagator:
-    """Fresnel angular-spectrum propagation over ``distance`` (m) at ``wavelength`` (m), pixel ``psize`` (m)."""
+    """Angular-spectrum propagation (ptypy's kernel) over ``distance`` (m) at ``wavelength`` (m), pixel ``psize`` (m)."""
 
     kind = "nearfield"
 
     def __init__(self, shape, psize, distance, wavelength, backend: Backend | None = None):
         self.shape = tuple(shape)
         self.be = backend or get_backend()
-        psize = np.broadcast_to(np.asarray(psize, float), (2,))
-        qy = np.fft.fftfreq(self.shape[0], psize[0])
-        qx = np.fft.fftfreq(self.shape[1], psize[1])
-        k = np.exp(-1j * np.pi * wavelength * distance * (qy[:, None] ** 2 + qx[None, :] ** 2))
+        from ..data.illumination import nearfield_kernel
+        k = nearfield_kernel(self.shape[-2:], psize, float(distance), float(wavelength))
         self.kernel = self.be.asarray(k.astype(np.complex64))
         self.ikernel = self.kernel.conj()
 
