@@ -123,8 +123,9 @@ class Ptycho:
         for lab, ep in (self.p.get("engines") or {}).items():
             user = ((self.p_user.get("engines") or {}).get(lab) or {}).get("position_refinement")
             conf = posref_conf(user, (ep or {}).get("position_refinement"))
-            if conf is not None:
-                pad = max(pad, int(float(conf["max_shift"]) // float(np.min(resolution))))
+            # ptypy: no refinement (and no padding) when the search amplitude is below the pixel
+            if conf is not None and float(conf["amplitude"]) >= float(np.ravel(resolution)[0]):
+                pad = max(pad, int(float(conf["max_shift"]) // float(np.max(resolution))))
         return pad
 
     def init_data(self):

@@ -90,3 +90,6 @@ def test_the_object_is_padded_only_when_an_engine_refines_positions(tmp_path):
     # ptypy's rule: a sub-tree without start or stop leaves refinement off (and pads nothing)
     assert Ptycho(pars(position_refinement=u.Param(max_shift=5 * float(np.min(ps)))), level=4).blocks[0].obj.shape[-2:] == plain
     assert tuple(np.subtract(padded, plain)) == (10, 10)
+    # ptypy: a search amplitude below the object pixel switches refinement off, and nothing is padded
+    small = u.Param(start=0, max_shift=5 * float(np.min(ps)), amplitude=0.5 * float(np.min(ps)))
+    assert Ptycho(pars(position_refinement=small), level=4).blocks[0].obj.shape[-2:] == plain

@@ -40,3 +40,14 @@ def test_first_iteration_errors_are_consistent(sim):
     model = np.abs(po) ** 2
     expect = (((model - np.fft.ifftshift(I, axes=(-2, -1))) ** 2) / (np.fft.ifftshift(I, axes=(-2, -1)) + 1)).sum(axis=(1, 2)) / I[0].size
     assert np.isclose(e.iter_info[0]["error"][1], expect.mean(), rtol=1e-3)
+
+
+def test_fourier_magnitudes_are_sqrt_of_abs_data(sim):
+    """ptypy takes the measured magnitudes as sqrt(|I|) (negative counts after background subtraction)."""
+    from beamkit.ptycho.engines.base import EngineState
+    from beamkit.ptycho.models import get_backend, make_model
+    d = sim["data"].copy()
+    d[0, 0, 0] = -4.0
+    blk = make_model("Full").build(d, sim["positions"], sim["meta"])
+    st = EngineState(blk, get_backend("numpy"), np.float32, np.complex64)
+    assert np.isclose(float(st.fmag[np.unravel_index(np.argmin(blk.diff), blk.diff.shape)]), 2.0)

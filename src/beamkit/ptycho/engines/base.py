@@ -100,7 +100,7 @@ class EngineState:
         self.blk = blk
         self.diff = xp.asarray(blk.diff, real_dtype)
         self.mask = xp.asarray(blk.mask, real_dtype)
-        self.fmag = xp.sqrt(xp.maximum(self.diff, 0))
+        self.fmag = xp.sqrt(xp.abs(self.diff))         # ptypy: sqrt(|I|)
         c = farfield_curve(blk, cplx_dtype)
         self.curve = None if c is None else xp.asarray(c)
         self.P = xp.asarray(blk.probe_array(), cplx_dtype)

@@ -149,7 +149,7 @@ class ML(BaseEngine):
         fl = bool(self.p["floating_intensities"])
         if self.ml_type == "euclid":
             A = bin_frames(xp.abs(F).sum(axis=1), r) + 1e-6          # sum of mode amplitudes
-            sI = xp.sqrt(xp.maximum(I, 0))
+            sI = xp.sqrt(xp.abs(I))                  # ptypy: sqrt(|I|)
             if fl:
                 c = (sI.sum(axis=(-2, -1)) / A.sum(axis=(-2, -1)))[:, None, None]
                 st.fi[s:e] = c[:, 0, 0]
@@ -340,7 +340,7 @@ class ML(BaseEngine):
                     A = bin_frames(af.sum(axis=1), r) + 1e-6
                     A1 = bin_frames((ra / af).sum(axis=1), r)
                     A2 = bin_frames((((f.conj() * b).real + 0.5 * (a.real ** 2 + a.imag ** 2) - 0.5 * ra ** 2 / af ** 2) / af).sum(axis=1), r)
-                    A0 = c * A - xp.sqrt(xp.maximum(I, 0))
+                    A0 = c * A - xp.sqrt(xp.abs(I))
                     A1, A2 = c * A1, c * A2
                 else:
                     A0 = c * bin_frames((f.real ** 2 + f.imag ** 2).sum(axis=1), r)
