@@ -42,7 +42,7 @@ def test_level5_runs_saves_and_reports(tmp_path):
 @pytest.mark.parametrize("sep", ["", "/"])
 def test_paths_are_joined_with_or_without_trailing_separator(tmp_path, sep):
     P = Ptycho(_pars(str(tmp_path / "runs" / "interact") + sep), level=1)
-    P.runtime.update(run="interact", engine="DM", iterations=71)
+    P.runtime.update(run="interact", iter_info=[dict(engine="DM", iteration=71, iterations=71)])
     expect = os.path.join(str(tmp_path), "runs", "interact", "plots", "interact", "interact_DM_0071.png")
     assert os.path.normpath(P.paths.plot_file(P.runtime)) == expect
 
@@ -62,11 +62,11 @@ def test_engines_in_sequence_and_levels(tmp_path):
 
 
 def test_unknown_names_are_reported_with_the_known_ones(tmp_path):
-    p = _pars(tmp_path, u.Param(e0=u.Param(name="MLOPR", numiter=2)))
+    p = _pars(tmp_path, u.Param(e0=u.Param(name="MLOPRX", numiter=2)))
     with pytest.raises(ParameterError) as exc:
         Ptycho(p, level=4)
     msg = str(exc.value)
-    assert "MLOPR" in msg and "DM" in msg
+    assert "MLOPRX" in msg and "DM" in msg and "DMOPR" in msg
 
 
 def test_double_precision(tmp_path):
@@ -181,7 +181,7 @@ def test_path_templates_take_ptypys_fields_and_bad_ones_fail_before_the_run(tmp_
     with pytest.raises(ParameterError, match="io.rfile"):
         Ptycho(p, level=1)
     p.io.rfile = None
-    p.io.rformat = "fullflat"                      # not written by beamkit: refused before any work
+    p.io.rformat = "fulflat"                       # unknown: refused before any work
     with pytest.raises(ParameterError, match="io.rformat"):
         Ptycho(p, level=1)
 

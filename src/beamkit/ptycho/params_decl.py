@@ -244,9 +244,9 @@ ROWS_SCAN = (
     ('Bragg3dModel', 'name', 'str', 'Bragg3dModel', None, None),
 )
 
-_GEN1 = 'DM RAAR EPIE SDR ML DM_3dBragg'
-_GEN2 = 'DM RAAR DM_3dBragg'
-_GEN3 = 'DM RAAR EPIE SDR DM_3dBragg'
+_GEN1 = 'DM RAAR EPIE SDR ML DM_3dBragg DMOPR MLOPR'
+_GEN2 = 'DM RAAR DM_3dBragg DMOPR'
+_GEN3 = 'DM RAAR EPIE SDR DM_3dBragg DMOPR'
 ROWS_ENGINE = (
     ('-', '', 'Param', PARAM, None, None),
     (_GEN1, '', 'Param', PARAM, None, None),
@@ -266,7 +266,7 @@ ROWS_ENGINE = (
     (_GEN1, 'position_refinement.max_shift', 'float', 2e-06, None, None),
     (_GEN1, 'position_refinement.metric', 'str', 'fourier', None, None),
     (_GEN1, 'position_refinement.record', 'bool', False, None, None),
-    ('DM RAAR ML DM_3dBragg', 'probe_update_start', 'int', 2, 0, None),
+    ('DM RAAR ML DM_3dBragg DMOPR MLOPR', 'probe_update_start', 'int', 2, 0, None),
     (_GEN2, 'subpix_start', 'int', 0, 0, None),
     (_GEN2, 'subpix', 'str', 'linear', None, None),
     (_GEN2, 'update_object_first', 'bool', True, None, None),
@@ -280,7 +280,7 @@ ROWS_ENGINE = (
     (_GEN2, 'clip_object', 'tuple', None, None, None),
     (_GEN3, 'probe_center_tol', 'float', None, 0.0, None),
     (_GEN3, 'compute_log_likelihood', 'bool', True, None, None),
-    ('DM EPIE DM_3dBragg', 'alpha', 'float', 1.0, 0.0, None),
+    ('DM EPIE DM_3dBragg DMOPR', 'alpha', 'float', 1.0, 0.0, None),
     ('DM', 'name', 'str', 'DM', None, None),
     ('RAAR', 'beta', 'float', 0.75, 0.0, None),
     ('RAAR', 'name', 'str', 'RAAR', None, None),
@@ -294,19 +294,24 @@ ROWS_ENGINE = (
     ('SDR', 'beta_object', 'float', 0.9, 0.0, None),
     ('SDR', 'name', 'str', 'SDR', None, None),
     ('ML', 'name', 'str', 'ML', None, None),
-    ('ML', 'ML_type', 'str', 'gaussian', None, None),
-    ('ML', 'floating_intensities', 'bool', False, None, None),
-    ('ML', 'intensity_renormalization', 'float', 1.0, 0.0, None),
-    ('ML', 'reg_del2', 'bool', False, None, None),
-    ('ML', 'reg_del2_amplitude', 'float', 0.01, 0.0, None),
-    ('ML', 'smooth_gradient', 'float', 0.0, None, None),
-    ('ML', 'smooth_gradient_decay', 'float', 0.0, None, None),
-    ('ML', 'scale_precond', 'bool', False, None, None),
-    ('ML', 'scale_probe_object', 'float', 1.0, 0.0, None),
-    ('ML', 'poly_line_coeffs', 'str', 'quadratic', None, None),
-    ('ML', 'wavefield_precond', 'bool', False, None, None),
-    ('ML', 'wavefield_delta_object', 'float', 0.1, 0.0, None),
-    ('ML', 'wavefield_delta_probe', 'float', 0.1, 0.0, None),
+    ('DMOPR', 'name', 'str', 'DMOPR', None, None),
+    ('DMOPR', 'IP_metric', 'float', 1.0, None, None),
+    ('DMOPR MLOPR', 'subspace_dim', 'int', 1, None, None),
+    ('DMOPR MLOPR', 'subspace_start', 'int', 0, None, None),
+    ('MLOPR', 'name', 'str', 'MLOPR', None, None),
+    ('ML MLOPR', 'ML_type', 'str', 'gaussian', None, None),
+    ('ML MLOPR', 'floating_intensities', 'bool', False, None, None),
+    ('ML MLOPR', 'intensity_renormalization', 'float', 1.0, 0.0, None),
+    ('ML MLOPR', 'reg_del2', 'bool', False, None, None),
+    ('ML MLOPR', 'reg_del2_amplitude', 'float', 0.01, 0.0, None),
+    ('ML MLOPR', 'smooth_gradient', 'float', 0.0, None, None),
+    ('ML MLOPR', 'smooth_gradient_decay', 'float', 0.0, None, None),
+    ('ML MLOPR', 'scale_precond', 'bool', False, None, None),
+    ('ML MLOPR', 'scale_probe_object', 'float', 1.0, 0.0, None),
+    ('ML MLOPR', 'poly_line_coeffs', 'str', 'quadratic', None, None),
+    ('ML MLOPR', 'wavefield_precond', 'bool', False, None, None),
+    ('ML MLOPR', 'wavefield_delta_object', 'float', 0.1, 0.0, None),
+    ('ML MLOPR', 'wavefield_delta_probe', 'float', 0.1, 0.0, None),
     ('DM_3dBragg', 'name', 'str', 'DM_3dBragg', None, None),
     ('DM_3dBragg', 'sample_support', 'Param', PARAM, None, None),
     ('DM_3dBragg', 'sample_support.type', 'str', 'thinlayer', None, None),

@@ -66,8 +66,8 @@ def test_bad_engine_settings_raise_parameter_errors(sim):
     blk = _block(sim)
     with pytest.raises(ParameterError, match="ML_type"):
         ML([blk], dict(numiter=2, ML_type="bogus")).run()
-    with pytest.raises(ParameterError, match="MLOPR"):
-        make_engine("MLOPR", [blk])
+    with pytest.raises(ParameterError, match="NOPE"):
+        make_engine("NOPE", [blk])
     with pytest.raises(ParameterError, match="numiter_contiguous"):
         EPIE([blk], dict(numiter_contiguous=0))
 

@@ -109,7 +109,8 @@ def test_modes_opr_and_resample_build_and_run(sim):
     assert info[-1]["error"][0] < 0.1 * info[0]["error"][0]
     opr = make_model("OPRModel", {}).build(sim["data"], sim["positions"], sim["meta"])
     assert opr.probe.shape == (len(sim["data"]), 32, 32)
-    info = DM([opr], dict(numiter=20, probe_support=None, opr_subspace=2)).run()
+    from beamkit.ptycho.engines import DMOPR
+    info = DMOPR([opr], dict(numiter=20, probe_support=None, subspace_dim=2)).run()
     assert np.all(np.isfinite(opr.probe.data)) and info[-1]["error"][0] < info[0]["error"][0]
     rs = make_model("Full", {"resample": 2}).build(sim["data"], sim["positions"], sim["meta"])
     assert rs.probe.shape == (1, 64, 64) and rs.diff.shape[-1] == 32

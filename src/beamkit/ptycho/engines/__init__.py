@@ -34,12 +34,10 @@ from .base import BaseEngine
 from .projectional import DM, RAAR
 from .stochastic import EPIE, SDR
 
-ENGINES = {c.__name__: c for c in (DM, RAAR, EPIE, SDR)}
-try:
-    from .ml import ML
-    ENGINES["ML"] = ML
-except ImportError:  # pragma: no cover - during development
-    pass
+from .ml import ML
+from .opr import DMOPR, MLOPR
+
+ENGINES = {c.__name__: c for c in (DM, RAAR, EPIE, SDR, ML, DMOPR, MLOPR)}
 
 
 def make_engine(name, ptycho_or_blocks, pars=None, **kw):

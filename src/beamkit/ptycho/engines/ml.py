@@ -102,6 +102,7 @@ class ML(BaseEngine):
     """Maximum likelihood reconstruction (Thibault & Guizar-Sicairos 2012)."""
 
     DEFAULTS = ML_DEFAULTS
+    SUPPORTED_MODELS = ("Full", "Vanilla", "BlockFull", "BlockVanilla", "GradFull", "BlockGradFull")  # ptypy's
 
     def engine_prepare(self):
         xp = self.xp

@@ -26,6 +26,7 @@ class ProjectionEngine(BaseEngine):
     """Generalised projection (a, b, c) with the overlap-constraint update."""
 
     DEFAULTS = PROJ_DEFAULTS
+    SUPPORTED_MODELS = ("Full", "Vanilla", "BlockFull", "BlockVanilla")   # ptypy's; OPR: DMOPR
     exits_in_detector_space = True      # st.ex holds Ψ = FW(ψ)
 
     def coefficients(self):  # pragma: no cover - abstract
@@ -137,49 +138,26 @@ class ProjectionEngine(BaseEngine):
         xp = self.xp
         st.num_ready = False          # a numerator from the Fourier pass used the old probe
         P = st.P
-        Pn, Mp = P.shape[0], P.shape[1]
+        Mp = P.shape[1]
 
         def part(s, e):
             Ov = pods_object(gather(st.O, st.flat[s:e], st.corners[s:e]), st.om)             # (n, K, Ny, Nx)
             psi = st.psi[s:e]
             num = Ov.conj() * psi
             den = xp.broadcast_to(Ov.real ** 2 + Ov.imag ** 2, psi.shape)
-            if Pn == 1:
-                return (reduce_modes(num.sum(axis=0, keepdims=True), st.pm, Mp)[0],
-                        reduce_modes(den.sum(axis=0, keepdims=True), st.pm, Mp)[0])
-            return reduce_modes(num, st.pm, Mp), reduce_modes(den, st.pm, Mp)
+            return (reduce_modes(num.sum(axis=0, keepdims=True), st.pm, Mp)[0],
+                    reduce_modes(den.sum(axis=0, keepdims=True), st.pm, Mp)[0])
         parts = st.runner.map(part)
-        if Pn == 1:
-            numr = sum(p[0] for p in parts)
-            denr = sum(p[1] for p in parts)
-            cfact = float(self.p["probe_inertia"]) * st.n * st.O.shape[0]    # ptypy: probe views / probe layers
-            newP = ((cfact * P[0] + numr) / (cfact + denr))
-        else:  # one probe per view (OPR)
-            numr = xp.concatenate([p[0] for p in parts])
-            denr = xp.concatenate([p[1] for p in parts])
-            cfact = float(self.p["probe_inertia"]) / Mp
-            newP = (cfact * P + numr) / (cfact + denr)
-        newP = self.apply_probe_support(i, newP.astype(self.cdt))
-        newP = newP[None] if Pn == 1 else self.opr_constraint(newP)
+        numr = sum(p[0] for p in parts)
+        denr = sum(p[1] for p in parts)
+        cfact = float(self.p["probe_inertia"]) * st.n * st.O.shape[0]    # ptypy: probe views / probe layers
+        newP = ((cfact * P[0] + numr) / (cfact + denr))
+        newP = self.apply_probe_support(i, newP.astype(self.cdt))[None]
         d = newP - st.Pprev
         change = float(xp.sqrt((xp.abs(d) ** 2).sum() / max(float((xp.abs(newP) ** 2).sum()), 1e-30)))
         st.P = newP.astype(self.cdt)
         st.Pprev = st.P.copy()
         return change
-
-    def opr_constraint(self, P):
-        """Orthogonal probe relaxation: keep the ``opr_subspace`` leading SVD components of the probe set."""
-        k = int(self.p.get("opr_subspace", 3) or 0)
-        if k <= 0:
-            return P
-        xp = self.xp
-        n, Mp = P.shape[:2]
-        out = P.copy()
-        for m in range(Mp):
-            A = P[:, m].reshape(n, -1)
-            U, s, Vh = xp.linalg.svd(A, full_matrices=False)
-            out[:, m] = ((U[:, :k] * s[:k]) @ Vh[:k]).reshape(P.shape[0], *P.shape[2:])
-        return out
 
     def engine_finalize(self):
         for st in self.states:

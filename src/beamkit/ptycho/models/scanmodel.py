@@ -177,6 +177,11 @@ class ScanModel:
         maxp = float((diff * mask).sum(axis=(-2, -1)).max()) if n else 1.0
         ill = self.p.get("illumination", {}) if hasattr(self.p, "get") else {}
         ill = {} if ill is None else ill
+        if self.single_mode:
+            # ptypy's Vanilla: a plain circular aperture of illumination.size, not rescaled
+            ill, maxp = {"aperture": {"form": "circ", "size": _get(ill, "size")}}, None
+        elif self.probe_per_view and _is_param(ill):
+            ill = dict(ill, diversity=None)          # ptypy's OPRModel: the modes start identical
         modes = probe_modes(ill, fshape, opsize, lam, npm, photons=maxp,
                             diff_mean=None if dmean is None or r > 1 else dmean, label=self.label)
         pdata = np.broadcast_to(modes[None], (P,) + modes.shape).reshape(P * npm, *fshape).astype(self.dtype)
@@ -202,6 +207,7 @@ class ScanModel:
         blk = ScanBlock(self.label, np.ascontiguousarray(ddata), np.ascontiguousarray(dmask), probe, obj, views, pods,
                         prop, r, indices, dict(meta, wavelength=lam, lz_scale=lz_scale), self.probe_per_view, npm,
                         self.exit_buffer)
+        blk.model_name = self.name               # engines check it against their SUPPORTED_MODELS
         self.block = blk
         return blk
 
