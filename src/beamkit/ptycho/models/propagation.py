@@ -17,7 +17,8 @@ import numpy as np
 
 from ...errors import ParameterError
 
-__all__ = ["Backend", "get_backend", "FarFieldPropagator", "NearFieldPropagator", "make_propagator"]
+__all__ = ["Backend", "get_backend", "FarFieldPropagator", "NearFieldPropagator", "PolychromaticPropagator",
+           "make_propagator"]
 
 
 class Backend:
@@ -211,6 +212,48 @@ class NearFieldPropagator:
 
     def from_detector(self, a):
         return a
+
+
+class PolychromaticPropagator:
+    """Several energies that share one object pixel (ptypy's multispectral geometries).
+
+    The pods of a view are ordered energy-major (``pods_per_energy`` per energy, axis -3); each
+    energy's slice is propagated by its own propagator, multiplied before the forward transform
+    by its sample-plane phase factor (far field; the conjugate after the inverse), as ptypy's
+    propagator of that geometry does.
+    """
+
+    kind = "farfield-polychromatic"
+
+    def __init__(self, props, pods_per_energy: int, phases=None):
+        self.props = list(props)
+        self.k = int(pods_per_energy)
+        self.be = self.props[0].be
+        self.shape = self.props[0].shape
+        self.phases = [None if ph is None else self.be.asarray(ph) for ph in (phases or [None] * len(self.props))]
+
+    def _each(self, x, inverse, workers):
+        out = []
+        for e, (prop, ph) in enumerate(zip(self.props, self.phases)):
+            part = x[..., e * self.k:(e + 1) * self.k, :, :]
+            if inverse:
+                part = prop.bw(part, workers)
+                out.append(part if ph is None else part * ph.conj())
+            else:
+                out.append(prop.fw(part if ph is None else part * ph, workers))
+        return self.be.xp.concatenate(out, axis=-3)
+
+    def fw(self, x, workers=None):
+        return self._each(x, False, workers)
+
+    def bw(self, x, workers=None):
+        return self._each(x, True, workers)
+
+    def to_detector(self, a):
+        return self.props[0].to_detector(a)
+
+    def from_detector(self, a):
+        return self.props[0].from_detector(a)
 
 
 def make_propagator(kind: str, shape, psize=None, distance=None, wavelength=None, backend=None, crop_pad=(0, 0)):

@@ -16,7 +16,7 @@ from .propagation import get_backend, make_propagator
 
 __all__ = ["ScanBlock", "ScanModel", "Vanilla", "Full", "OPRModel", "GradFull", "BlockVanilla", "BlockFull",
            "BlockOPRModel", "BlockGradFull", "MODELS", "make_model", "wavelength_from_energy",
-           "object_geometry", "forced_resolution"]
+           "object_geometry", "forced_resolution", "spectral_propagator"]
 
 
 def wavelength_from_energy(energy_kev: float) -> float:
@@ -66,6 +66,26 @@ def forced_resolution(resolution, opsize, fshape, resample, kind, key):
     crop_pad = (np.round(mis / 2.0).astype(int) * 2)
     m = fshape[0] + crop_pad[0]
     return res, tuple(int(c) for c in crop_pad), float(m / (m + mis[0] - crop_pad[0]))
+
+
+def spectral_propagator(kind, fshape, opsize, dpsize, dist, lam, energies, pods_per_energy, backend, key):
+    """ptypy's multispectral model: one geometry per relative energy (wavelength λ/f), all on the
+    object pixel ``opsize`` (the far-field frame is padded or cropped to fit, see
+    :func:`forced_resolution`), sharing probe and object; the pods of a view are energy-major."""
+    from ..data.illumination import farfield_phase
+    from .propagation import FarFieldPropagator, NearFieldPropagator, PolychromaticPropagator
+    props, phases = [], []
+    for f in energies:
+        lam_e = lam / f
+        if kind == "farfield":
+            natural = lam_e * dist / (np.asarray(fshape, float) * np.asarray(dpsize, float))
+            _, cp, lzs = forced_resolution(opsize, natural, fshape, 1, kind, key)
+            props.append(FarFieldPropagator(fshape, backend, cp))
+            phases.append(farfield_phase(fshape, opsize, lam_e, dist * lzs))
+        else:
+            props.append(NearFieldPropagator(fshape, opsize, dist, lam_e, backend))
+            phases.append(None)
+    return PolychromaticPropagator(props, pods_per_energy, phases)
 
 
 class ScanBlock:
@@ -141,6 +161,27 @@ class ScanModel:
             raise ParameterError("scan.coherence", "at least one probe and one object mode", (npm, nom))
         return npm, nom
 
+    def _energies(self, resample):
+        """Relative energies of ``coherence.energies`` (None for the single base energy)."""
+        coh = _get(self.p, "coherence", {}) or {}
+        key = f"scans.{self.label}.coherence"
+        en = _get(coh, "energies", [1.0])
+        try:
+            en = [float(v) for v in np.atleast_1d(en if en is not None else [1.0])]
+        except (TypeError, ValueError):
+            raise ParameterError(f"{key}.energies", "a list of relative energies > 0", en) from None
+        if not en or min(en) <= 0:
+            raise ParameterError(f"{key}.energies", "a list of relative energies > 0", en)
+        if en == [1.0]:
+            return None
+        for d in ("probe_dispersion", "object_dispersion"):
+            v = _get(coh, d)
+            if v not in (None, "achromatic"):
+                raise ParameterError(f"{key}.{d}", "None or 'achromatic' (ptypy does not implement the others)", v)
+        if resample != 1:
+            raise ParameterError(f"{key}.energies", "[1.0] when scans.*.resample > 1", en)
+        return en
+
     def build(self, diff, positions, meta, mask=None, indices=None, pad_px: int = 0) -> ScanBlock:
         """Build storages and views from frames (n, Ny, Nx) (centred detector frames) and positions (n, 2) m.
 
@@ -200,10 +241,17 @@ class ScanModel:
                       psize=opsize, center=center, energy=energy, fill_value=fill)
         obj.padding = int(pad_px)              # ptypy's Storage.padding (kept when frames arrive)
         views = Views(obj, positions, fshape)
-        prop = make_propagator(kind, fshape, opsize, dist if kind == "nearfield" else None, lam, self.be, crop_pad)
+        pods = PodTable(npm, nom, n, self.probe_per_view)
+        energies = self._energies(r)
+        if energies is None:
+            prop = make_propagator(kind, fshape, opsize, dist if kind == "nearfield" else None, lam, self.be, crop_pad)
+        else:                                   # ptypy's multispectral geometries, achromatic probe and object
+            prop = spectral_propagator(kind, fshape, opsize, dpsize, dist, lam, energies, pods.K, self.be,
+                                       f"scans.{self.label}.coherence.energies")
+            pods.probe_modes = np.tile(pods.probe_modes, len(energies))
+            pods.object_modes = np.tile(pods.object_modes, len(energies))
         ddata = prop.from_detector(diff)
         dmask = prop.from_detector(mask)
-        pods = PodTable(npm, nom, n, self.probe_per_view)
         blk = ScanBlock(self.label, np.ascontiguousarray(ddata), np.ascontiguousarray(dmask), probe, obj, views, pods,
                         prop, r, indices, dict(meta, wavelength=lam, lz_scale=lz_scale), self.probe_per_view, npm,
                         self.exit_buffer)
