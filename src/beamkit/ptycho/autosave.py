@@ -2,13 +2,28 @@
 from __future__ import annotations
 
 import os
+import sys
 
 from ..core.log import get_logger
 from ..errors import ParameterError
 
-__all__ = ["Paths", "Autosave"]
+__all__ = ["Paths", "Autosave", "run_name"]
 
 log = get_logger("ptycho.io")
+
+#: script names that say nothing about the run (interactive, ``-c``, test runners): 'beamkit' instead
+_ANONYMOUS = ("", "-c", "-m", "pytest", "__main__", "ipykernel_launcher")
+
+
+def run_name(run=None, argv0=None) -> str:
+    """The run name as ptypy's ``Paths.run``: ``run`` if given, else the script's file name up to
+    its first dot (``my.run.py`` -> ``my``). Where that says nothing (interactive sessions, ``-c``,
+    test runners, an empty name) beamkit uses 'beamkit' (ptypy would use the empty string or '-c')."""
+    if run:
+        return str(run)
+    argv0 = sys.argv[0] if argv0 is None else argv0
+    name = os.path.split(str(argv0 or ""))[1].split(".")[0]
+    return "beamkit" if name in _ANONYMOUS else name
 
 
 class Paths:
@@ -19,6 +34,8 @@ class Paths:
     """
 
     FIELDS = dict(run="beamkit", engine="None", iterations=0, iteration=0, numiter=0, duration=0.0)
+    #: fields that come from the last iteration record only (ptypy's ``Paths.get_path``)
+    RECORD = ("engine", "iterations", "iteration", "numiter", "duration")
 
     def __init__(self, io):
         self.io = io or {}
@@ -33,13 +50,18 @@ class Paths:
                 "io.autoplot.imfile": pl.get("imfile") or "plots/%(run)s/%(run)s_%(engine)s_%(iterations)04d.png"}
 
     def _fmt(self, template, runtime, key="io path template"):
-        """``template % fields`` under ``home``; fields as ptypy's: the runtime's scalars and the last
-        iteration record (run, engine, iterations, iteration, numiter, duration, ...)."""
+        """``template % fields`` under ``home``; fields as ptypy's ``Paths.get_path``: the last
+        iteration record (engine, iterations, iteration, numiter, duration, ...) plus ``run``; before
+        any iteration engine 'None' and iteration(s) 0, whatever engine is about to start. Other
+        scalars of the runtime (start, last_save, ...) are available as well (a beamkit extra)."""
         d = dict(self.FIELDS)
-        d.update({k: v for k, v in dict(runtime).items() if isinstance(v, (str, int, float))})
-        info = (runtime.get("iter_info") or [None])[-1] if hasattr(runtime, "get") else None
+        rt = dict(runtime) if hasattr(runtime, "items") else {}
+        d.update({k: v for k, v in rt.items() if isinstance(v, (str, int, float)) and k not in self.RECORD})
+        info = (rt.get("iter_info") or [None])[-1]
         if info:
             d.update({k: v for k, v in dict(info).items() if isinstance(v, (str, int, float))})
+        if rt.get("run"):
+            d["run"] = rt["run"]
         try:
             rel = str(template) % d
         except (KeyError, ValueError, TypeError) as exc:
@@ -61,28 +83,29 @@ class Paths:
 
 
 class Autosave:
-    """Save a 'dump' .ptyr every ``io.autosave.interval`` iterations (also at iteration 0, as ptypy)."""
+    """Autosave as ptypy's ``Ptycho.run``: before each block of iterations of an engine whose own
+    iteration counter ``curiter`` (restarting at 0 for every engine) is a multiple of
+    ``io.autosave.interval``, a 'dump' .ptyr is written, named from the last iteration record (so the
+    first file is ``<run>_None_0000``, and the one written as the next engine starts carries the
+    previous engine's name and count). No file is written after an engine's last block."""
 
     def __init__(self, ptycho):
         self.P = ptycho
         a = (ptycho.p.get("io") or {}).get("autosave") or {}
         self.active = bool(a.get("active", False))
         self.interval = int(a.get("interval") if a.get("interval") is not None else 10)   # <= 0: off (ptypy)
-        self.last = None
         self.files: list[str] = []
 
-    def maybe_save(self, force: bool = False):
-        if not self.active or self.interval < 1:
+    def maybe_save(self, curiter: int):
+        """Called before an engine's next block of iterations, with the engine's ``curiter``."""
+        if not self.active or self.interval < 1 or int(curiter) % self.interval != 0:
             return None
-        it = int(self.P.runtime.get("iterations", 0) or 0)
-        if not force and (it % self.interval != 0 or it == self.last):
-            return None
-        self.last = it
         path = self.P.paths.autosave_file(self.P.runtime)
         try:
             self.P.save_run(path, kind="dump")
         except OSError as exc:  # a full disk must not end the reconstruction
             log.warning("autosave to %s failed: %s", path, exc)
             return None
+        self.P.runtime["last_save"] = int(curiter)
         self.files.append(path)
         return path

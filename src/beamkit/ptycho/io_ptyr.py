@@ -1,8 +1,11 @@
 """``.ptyr`` reconstruction files: ptypy's typed HDF5 tree (every node carries a ``type`` attribute).
 
-Writer: dict→'dict', Param→'param', str→'string', ndarray→'array' (gzip), homogeneous numeric
-list→'arraylist', other list→'list' (members 00000, …), tuple→'arraytuple'/'tuple',
-scalars→'scalar', None→'None' (float64 [0.]). Files are written atomically.
+Writer: dict→'dict', Param→'param' (only what really is a Param, as ptypy: ``content``, ``pars``,
+``runtime``; the storage dicts, ``_recs``/``_pool``, ``positions`` and the iteration records are
+dicts), str→'string', ndarray→'array' (gzip), list whose elements are all of one Python type and
+make a numeric array→'arraylist', any other list→'list' (members 00000, …; so ``[1, 2.5]`` reads
+back as ``[1, 2.5]``), tuple→'arraytuple'/'tuple' by the same rule, scalars→'scalar',
+None→'None' (float64 [0.]). Files are written atomically.
 Reader: honours the types; 'pickle' and 'record_array' nodes are never unpickled.
 """
 from __future__ import annotations
@@ -16,13 +19,38 @@ from ..core.files import atomic_path
 from ..errors import FormatError
 
 __all__ = ["h5write", "h5read", "storage_record", "storage_from_record", "write_ptyr", "read_ptyr",
-           "ptyr_storages"]
+           "ptyr_storages", "fullflat_pool", "fullflat_content"]
 
 _STR = h5py.string_dtype("utf-8")
 
 
+class _ParamNode(dict):
+    """A plain dict (its values are not converted) written as a 'param' group, as ptypy's Param."""
+
+
 def _is_param(v):
-    return type(v).__name__ == "Param"
+    return isinstance(v, _ParamNode) or type(v).__name__ == "Param"
+
+
+def _as_dicts(v):
+    """Param subtrees -> plain dicts (what ptypy holds as dicts), recursively; lists kept as lists."""
+    if isinstance(v, dict):
+        return {k: _as_dicts(x) for k, x in v.items()}
+    if isinstance(v, list):
+        return [_as_dicts(x) for x in v]
+    return v
+
+
+def _packed(seq):
+    """``seq`` as one array where ptypy's ``_store_list`` packs it: every element of one Python type,
+    convertible to a numeric (not text, not object) array; None otherwise (stored element-wise)."""
+    if len({type(x) for x in seq}) != 1:
+        return None
+    try:
+        arr = np.array(seq)
+    except (ValueError, TypeError):
+        return None
+    return None if arr.dtype.kind in "OSU" else arr
 
 
 def _write(g, key, v):
@@ -49,12 +77,7 @@ def _write(g, key, v):
         obj = g.create_dataset(key, data=v, compression="gzip" if v.ndim else None)
         obj.attrs["type"] = "array"
     elif isinstance(v, (list, tuple)):
-        arr = None
-        if len(v) and all(isinstance(x, (int, float, complex, np.number, bool, np.bool_)) for x in v):
-            arr = np.asarray(v)
-        elif len(v) and all(isinstance(x, np.ndarray) for x in v) and len({x.shape for x in v}) == 1 \
-                and all(x.dtype == v[0].dtype and x.dtype != object for x in v):
-            arr = np.stack(v)
+        arr = _packed(v)
         if arr is not None:
             obj = g.create_dataset(key, data=arr, compression="gzip")
             obj.attrs["type"] = "arraytuple" if isinstance(v, tuple) else "arraylist"
@@ -172,23 +195,77 @@ def storage_from_record(rec: dict):
 
 
 def write_ptyr(path, obj_storages, probe_storages, pars, runtime, kind: str = "minimal", positions=None) -> None:
-    """Write a .ptyr: header + content(obj, probe, pars, runtime[, positions])."""
+    """Write a .ptyr: header + content(obj, probe, pars, runtime[, positions]); the node types as
+    ptypy's (content, pars and runtime are Params, everything else under them dicts)."""
     dump = kind in ("dump", "dls")
-    content = {
-        "obj": {s.ID: storage_record(s, dump, i + 1) for i, s in enumerate(obj_storages)},
-        "probe": {s.ID: storage_record(s, dump, i + 1) for i, s in enumerate(probe_storages)},
-        "pars": pars,
-        "runtime": runtime,
-    }
+    content = _ParamNode(
+        obj={s.ID: storage_record(s, dump, i + 1) for i, s in enumerate(obj_storages)},
+        probe={s.ID: storage_record(s, dump, i + 1) for i, s in enumerate(probe_storages)},
+        pars=pars,
+        runtime=_runtime_node(runtime),
+    )
     if positions:
         content["positions"] = {k: np.asarray(v, float) for k, v in positions.items()}
-    try:
-        from .utils import Param
-        content = Param(content)
-    except Exception:  # pragma: no cover
-        pass
+    _write_file(path, kind, content)
+
+
+def _runtime_node(runtime):
+    return _ParamNode({k: _as_dicts(v) for k, v in dict(runtime).items()})
+
+
+def _write_file(path, kind, content):
     h5write(path, {"header": {"kind": kind, "description": "Ptypy .h5 compatible storage format"},
                    "content": content})
+
+
+def _label(prefix, obj) -> str:
+    return f"{prefix}{id(obj):#x}"
+
+
+def fullflat_pool(ptycho, pars, runtime) -> dict:
+    """ptypy's 'fullflat' content (``save_load.unlink``): the Ptycho's object graph as one flat pool
+    of records keyed by labels (a class letter and the object's id), with ``root`` naming the
+    Ptycho's record; references between records are labels. As ptypy, the diffraction data and
+    masks are not kept (their storages keep their geometry and a (layers, 1, 1) array,
+    ``model_initialized`` False); beamkit has no exit-wave container."""
+    pool: dict = {}
+    root_label = _label("P", ptycho)
+    root = {"p": pars, "runtime": _runtime_node(runtime), "data_type": ptycho.precision,
+            "level": int(ptycho.level), "view_coords": {b.obj.ID: np.asarray(b.views.coords, float)
+                                                        for b in getattr(ptycho, "blocks", [])}}
+    for name in ("probe", "obj", "diff", "mask"):
+        cont = getattr(ptycho, name)
+        cl = _label("C", cont)
+        refs = {}
+        for i, s in enumerate(cont.S.values()):
+            rec = storage_record(s, numID=i + 1)
+            if name in ("diff", "mask"):
+                rec["data"] = np.zeros((s.shape[0], 1, 1), s.dtype)
+                rec["shape"] = (s.shape[0], 1, 1)
+                rec["model_initialized"] = False
+            rec["owner"] = cl
+            sl = _label("S", s)
+            pool[sl] = rec
+            refs[s.ID] = sl
+        pool[cl] = {"ID": cont.ID, "data_type": cont.data_type, "storages": refs, "owner": root_label}
+        root[name] = cl
+    pool[root_label] = root
+    pool["root"] = root_label
+    return pool
+
+
+def fullflat_content(pool) -> dict:
+    """The parts of a 'fullflat' pool that ``Ptycho.load_run`` uses, in the layout of a minimal
+    file's content: obj/probe/diff/mask (ID -> storage record), pars, runtime."""
+    try:
+        root = pool[pool["root"]]
+        out = {"pars": root.get("p") or {}, "runtime": root.get("runtime") or {}}
+        for name in ("probe", "obj", "diff", "mask"):
+            cont = pool[root[name]] if root.get(name) else {"storages": {}}
+            out[name] = {ID: pool[lab] for ID, lab in (cont.get("storages") or {}).items()}
+    except (KeyError, TypeError) as exc:
+        raise FormatError(expected="a 'fullflat' pool with 'root' and labelled records", got=repr(exc)) from None
+    return out
 
 
 def read_ptyr(path) -> dict:

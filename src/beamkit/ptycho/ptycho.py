@@ -19,7 +19,7 @@ import numpy as np
 from ..core.files import atomic_write
 from ..core.log import get_logger, progress
 from ..errors import ParameterError
-from .autosave import Autosave, Paths
+from .autosave import Autosave, Paths, run_name
 from .core.storage import Container, Storage
 from .utils import Param
 
@@ -28,7 +28,9 @@ __all__ = ["Ptycho"]
 log = get_logger("ptycho")
 
 #: io.rformat values (ptypy's: the result file written after each engine)
-RFORMATS = ("minimal", "dls", "used_params")
+RFORMATS = ("minimal", "dls", "used_params", "fullflat")
+#: save_run kinds: the io.rformat values and autosave's 'dump'
+KINDS = RFORMATS + ("dump",)
 
 
 def _plain(v):
@@ -62,9 +64,7 @@ class Ptycho:
         if no_rfile:
             self.p["io"]["rfile"] = None
         self._set_verbosity()
-        run = self.p.get("run") or os.path.splitext(os.path.basename(sys.argv[0] or "beamkit"))[0] or "beamkit"
-        if run in ("", "-c", "pytest", "__main__", "ipykernel_launcher"):
-            run = "beamkit"
+        run = run_name(self.p.get("run"), sys.argv[0] if sys.argv else "")
         now = time.asctime()
         self.runtime = Param(run=run, engine="None", iterations=0, start=now, allstart=now, allstop=None,
                              last_save=0, last_plot=0, iter_info=[])
@@ -295,20 +295,18 @@ class Ptycho:
         if not eng.states:
             eng.initialize()
         eng.prepare()
-        if self.autosave is not None and self.runtime.get("iterations", 0) == 0:
-            self.runtime["engine"] = "None"
-            self.autosave.maybe_save(force=True)
-            self.runtime["engine"] = type(eng).__name__
         nc = int(eng.p["numiter_contiguous"])
         steps = range(eng.curiter, eng.numiter, nc)
+        if not steps and eng.numiter == 0 and self.autosave is not None:
+            self.autosave.maybe_save(eng.curiter)      # ptypy's loop runs once for numiter 0
         for _ in progress(steps, total=len(steps), desc=f"{type(eng).__name__} ({lab})"):
             if not all(self._eos.get(b.label, True) for b in self.blocks):
                 self._poll_data(eng)
+            if self.autosave is not None:              # as ptypy: before the block, on the engine's count
+                self.autosave.maybe_save(eng.curiter)
             eng.iterate(nc)
             if self.interactor is not None:
                 self.interactor.process_requests()
-            if self.autosave is not None:
-                self.autosave.maybe_save()
             if self.autoplot is not None:
                 self.autoplot.maybe_plot()
             if self.runtime.get("stop_requested"):
@@ -324,6 +322,7 @@ class Ptycho:
         if rfile:
             self.result_file = self.save_run(self.paths.recon_file(self.runtime),
                                              kind=(self.p.get("io") or {}).get("rformat") or "minimal")
+        self.runtime["stop"] = time.asctime()          # as ptypy, after each engine (and its file)
 
     def finalize(self):
         """Stop the interaction server and the plot thread."""
@@ -356,10 +355,16 @@ class Ptycho:
                                      iterations=int(self.runtime.get("iterations", 0)))
 
     def save_run(self, alt_file=None, kind: str = "minimal", force_overwrite: bool = True):
-        """Write a .ptyr ('minimal', 'dump' or 'dls'); returns its path."""
-        from .io_ptyr import write_ptyr
-        if kind not in RFORMATS + ("dump",):
-            raise ParameterError("io.rformat", "'minimal', 'dump', 'dls' or 'used_params'", kind)
+        """Write a .ptyr ('minimal', 'dump', 'dls', 'used_params' or 'fullflat'); returns its path.
+
+        'fullflat' (ptypy's whole object graph as a flat pool of labelled records, see
+        :func:`io_ptyr.fullflat_pool`) is written without dismantling this Ptycho (ptypy stops its
+        interaction server and deletes its engines and paths to write one)."""
+        from .io_ptyr import _write_file, fullflat_pool, write_ptyr
+        if kind not in KINDS:
+            raise ParameterError("kind", " or ".join(repr(k) for k in KINDS), kind,
+                                 message=f"save_run: unknown kind {kind!r}; kind must be one of "
+                                         + ", ".join(repr(k) for k in KINDS))
         path = alt_file or self.paths.recon_file(self.runtime)
         if os.path.exists(path) and not force_overwrite:
             raise ParameterError("save_run", "a new file (force_overwrite=False)", path)
@@ -367,24 +372,35 @@ class Ptycho:
         rt = Param({k: v for k, v in self.runtime.items() if k not in ("positions",)})
         info = [dict(i) for i in self.runtime.get("iter_info", [])]
         rt["iter_info"] = info[-1:] if kind == "dump" else info
+        if kind == "fullflat":      # the whole runtime, recorded positions included
+            rt["positions"] = self.runtime.get("positions")
+            if rt["positions"] is None:
+                del rt["positions"]
+            _write_file(path, kind, fullflat_pool(self, _plain(self.p), rt))
+            return path
         positions = self.runtime.get("positions")
         write_ptyr(path, list(self.obj.S.values()), list(self.probe.S.values()), _plain(self.p), rt, kind, positions)
-        self.runtime["last_save"] = int(self.runtime.get("iterations", 0))
         return path
 
     @classmethod
     def load_run(cls, runfile, load_data: bool = True):
-        """Rebuild a Ptycho from a .ptyr (any kind); storages and runtime restored.
+        """Rebuild a Ptycho from a .ptyr (any kind, 'fullflat' included); storages and runtime restored.
 
         With ``load_data`` the scans are loaded again from their parameters and the saved
         storages replace the freshly initialised ones.
         """
-        from .io_ptyr import read_ptyr, storage_from_record
+        from .io_ptyr import fullflat_content, read_ptyr, storage_from_record
         tree = read_ptyr(runfile)
         c = tree["content"]
+        flat = (tree.get("header") or {}).get("kind") == "fullflat"
+        if flat:
+            c = fullflat_content(c)
         pars = c.get("pars") or {}
         P = cls(pars, level=2 if load_data else 1)
-        for cont, key in ((P.obj, "obj"), (P.probe, "probe")):
+        conts = [(P.obj, "obj"), (P.probe, "probe")]
+        if flat and not load_data:          # with load_data the data are loaded afresh (as ptypy)
+            conts += [(P.diff, "diff"), (P.mask, "mask")]
+        for cont, key in conts:
             for ID, rec in (c.get(key) or {}).items():
                 s = storage_from_record(rec)
                 if ID in cont.S and cont.S[ID].data.shape == s.data.shape:

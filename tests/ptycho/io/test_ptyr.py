@@ -38,13 +38,17 @@ def test_ptyr_layout_has_ptypy_types(tmp_path):
 def test_minimal_and_autosave_files_load_back_with_all_storages(tmp_path):
     P = _run(tmp_path, autosave=u.Param(active=True, interval=3))
     files = P.autosave.files
-    assert [f.rsplit("_", 2)[-2:] for f in files] == [["None", "0000.ptyr"], ["DM", "0003.ptyr"], ["DM", "0006.ptyr"]]
+    # ptypy saves before iterating when the engine's curiter is a multiple of the interval: 0 and 3 of 6
+    assert [f.rsplit("_", 2)[-2:] for f in files] == [["None", "0000.ptyr"], ["DM", "0003.ptyr"]]
     for f in (P.paths.recon_file(P.runtime), files[-1]):
         Q = Ptycho.load_run(f, load_data=False)
         for cont, ref in ((Q.obj, P.obj), (Q.probe, P.probe)):
             assert set(cont.S) == set(ref.S)
             for k in ref.S:
-                np.testing.assert_array_equal(cont.S[k].data, ref.S[k].data)
+                if f == files[-1]:      # written before iteration 4: the state then, not the final one
+                    assert cont.S[k].data.shape == ref.S[k].data.shape
+                else:
+                    np.testing.assert_array_equal(cont.S[k].data, ref.S[k].data)
                 np.testing.assert_allclose(cont.S[k].psize, ref.S[k].psize)
                 np.testing.assert_allclose(cont.S[k].center, ref.S[k].center)
         assert isinstance(Q.runtime["iter_info"], list)
