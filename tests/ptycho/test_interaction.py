@@ -7,7 +7,7 @@ import zmq
 
 from beamkit.errors import AccessDenied, RemoteError
 from beamkit.ptycho import Ptycho, utils as u
-from beamkit.ptycho.interaction import Client, InteractionServer, safe_assign, safe_eval
+from beamkit.ptycho.interaction import Client, InteractionServer, Server, safe_assign, safe_eval
 
 
 def _ptycho(tmp_path, numiter):
@@ -25,6 +25,21 @@ def _run_in_thread(P):
     return t
 
 
+@pytest.fixture
+def server():
+    srv = Server(port=0, pingtimeout=5)
+    srv.register({"x": 1, "arr": np.arange(5.0)}, "Ptycho")
+    assert isinstance(srv.activate(), int)
+    yield srv
+    srv.stop()
+
+
+def _serve(srv, stop):
+    while not stop.is_set():
+        srv.process_requests()
+        time.sleep(0.01)
+
+
 def test_safe_expressions():
     ns = {"P": {"a": [1, 2, 3]}, "x": 2}
     assert safe_eval("P['a'][-1]", ns) == 3 and safe_eval("'a' in P", ns) is True
@@ -38,39 +53,139 @@ def test_safe_expressions():
         safe_assign("import os", ns)
 
 
+def test_server_api_as_ptypy():
+    """Server(pars, **kw); activate() -> port; address without the port; port+20 when busy; None when none free."""
+    a = Server({"address": "tcp://127.0.0.1"}, port=0)
+    port = a.activate()
+    try:
+        assert isinstance(port, int) and port == a.port and a.address == "tcp://127.0.0.1"
+        b = Server(dict(port=port))
+        try:
+            assert b.activate() == port + 20
+        finally:
+            b.stop()
+    finally:
+        a.stop()
+    assert InteractionServer is Server
+    assert Server.DEFAULT.port == 5560 and Server.DEFAULT.pingtimeout == 10
+    # every port ptypy would try (port, port+20, ... port+180) busy -> None
+    ctx = zmq.Context()
+    socks = []
+    try:
+        s0 = ctx.socket(zmq.REP)
+        base = s0.bind_to_random_port("tcp://127.0.0.1", min_port=30000, max_port=40000)
+        socks.append(s0)
+        for k in range(1, 10):
+            s = ctx.socket(zmq.REP)
+            try:
+                s.bind(f"tcp://127.0.0.1:{base + 20 * k}")
+            except zmq.ZMQError:
+                pass                          # already taken by someone else: busy too
+            socks.append(s)
+        assert Server(port=base).activate() is None
+    finally:
+        for s in socks:
+            s.close(linger=0)
+        ctx.term()
+
+
+def test_client_api_as_ptypy(server):
+    c = Client(dict(address="tcp://127.0.0.1"), port=server.port)
+    assert c.connected is False
+    c.activate()
+    end = time.monotonic() + 5
+    while not c.connected and time.monotonic() < end:
+        time.sleep(0.01)
+    assert c.connected
+    stop = threading.Event()
+    th = threading.Thread(target=_serve, args=(server, stop), daemon=True)
+    try:
+        assert c.avail() == {"status": "ok", "avail": ["Ptycho"]}
+        t = c.get("Ptycho['x']")
+        assert isinstance(t, int) and c.poll(ticket=t) is False and c.poll() is False
+        assert c.wait(t, timeout=0.2) is False          # nobody processes requests yet
+        th.start()
+        assert c.wait(t, timeout=5) is True and c.poll(ticket=t) is True and c.data[t] == 1
+        assert c.status[t] == "ok"
+        ticket, data = c.get("Ptycho['arr']", timeout=5)
+        assert ticket == t + 1
+        np.testing.assert_array_equal(data, np.arange(5.0))
+        ts = c.set("newname", 7, timeout=5)
+        assert ts[0] == t + 2 and c.get_now("newname") == 7
+        bad = c.get("Ptycho.nothing", tag="bad")
+        assert c.wait(tag="bad", timeout=5) and "AttributeError" in c.status[bad] and c.data[bad] is None
+        assert c.wait(timeout=5) and c.poll()
+        assert c.get_now("no_such_name") is None                # logged, as ptypy
+        assert "NameError" in c.last_reply["status"]
+        c.flush()
+        assert c.data == {} and c.status == {}
+    finally:
+        stop.set()
+        c.stop()
+    assert c.connected is False
+    assert server.names == {}                                   # stop() disconnected
+    # beamkit's former forms still work
+    c2 = Client(f"tcp://127.0.0.1:{server.port}", "old").connect()
+    assert c2.connected and server.names == {c2.ID: "old"}
+    c2.disconnect()
+
+
+def test_idle_client_stays_connected():
+    """An idle client pings from its thread: the server keeps it while another client connects."""
+    srv = Server(port=0, pingtimeout=0.6, connections=5)
+    srv.register({"x": 1}, "Ptycho")
+    srv.activate()
+    try:
+        a = Client(port=srv.port, name="A").connect()
+        time.sleep(1.5)                      # idle for longer than pingtimeout
+        b = Client(port=srv.port, name="B").connect()
+        assert set(srv.names.values()) == {"A", "B"}
+        t = a.get("Ptycho['x']")
+        srv.process_requests()
+        assert a.wait(t, timeout=5) and a.data[t] == 1 and a.connected
+        # a client that really vanishes is still dropped
+        a._stopping = True                    # thread ends without DISCONNECT
+        a._thread.join(5)
+        time.sleep(0.8)
+        c = Client(port=srv.port, name="C").connect()
+        assert set(srv.names.values()) == {"B", "C"}
+        b.stop()
+        c.stop()
+    finally:
+        srv.stop()
+
+
 def test_server_survives_malformed_requests_and_reconstruction_finishes(tmp_path):
     P = _ptycho(tmp_path, 400)
-    addr = P.interactor.address
+    port = P.interactor.port
     t = _run_in_thread(P)
-    c = Client(addr, "tester").connect()
-    assert c.avail() == ["Ptycho"]
-    with pytest.raises(RemoteError, match="undefined_name"):     # ptypy's bug 1 killed the server here
-        c.get_now("undefined_name + 1")
-    with pytest.raises(RemoteError):
-        c.get_now("Ptycho.__dict__")
+    c = Client(port=port, name="tester").connect()
+    assert c.avail()["avail"] == ["Ptycho"]
+    assert c.get_now("undefined_name + 1") is None              # ptypy's bug 1 killed the server here
+    assert "undefined_name" in c.last_reply["status"]
+    assert c.get_now("Ptycho.__dict__") is None
     # raw garbage straight onto the socket
     ctx = zmq.Context.instance()
     s = ctx.socket(zmq.REQ)
     s.linger = 0
-    s.connect(addr)
+    s.connect(f"tcp://127.0.0.1:{port}")
     s.send(b"\x00\xffnot msgpack")
     assert s.poll(3000)
     s.recv_multipart()
     s.close()
     bad = c.get("Ptycho.nothing_here")
     good = c.get("Ptycho.runtime['iter_info'][-1]['iteration']")
-    assert c.wait(good, 20) >= 1
-    with pytest.raises(RemoteError, match="AttributeError"):
-        c.wait(bad, 20)
+    assert c.wait(good, timeout=20) and c.data[good] >= 1
+    assert c.wait(bad, timeout=20) and c.status[bad].startswith("AttributeError")
     tk = c.do("Ptycho.runtime['touched_by_client'] = 42")
-    c.wait(tk, 20)
+    assert c.wait(tk, timeout=20) and c.status[tk] == "ok"
     tk = c.set("my_value", np.arange(4.0))
-    c.wait(tk, 20)
+    assert c.wait(tk, timeout=20)
     assert c.get_now("Ptycho.runtime['touched_by_client']") == 42
     np.testing.assert_array_equal(c.get_now("my_value"), np.arange(4.0))
     obj = c.get_now("Ptycho.obj.S['SMFG00'].data")
     assert obj.dtype == np.complex64 and obj.ndim == 3
-    c.disconnect()
+    c.stop()
     t.join(120)
     assert not t.is_alive()
     assert P.runtime["iterations"] == 400
@@ -81,27 +196,30 @@ def test_client_vanishing_mid_run_does_not_stall(tmp_path):
     P = _ptycho(tmp_path, 300)
     P.interactor.pingtimeout = 0.5
     t = _run_in_thread(P)
-    c = Client(P.interactor.address, "flaky").connect()
+    c = Client(port=P.interactor.port, name="flaky").connect()
     for _ in range(20):
         c.get("Ptycho.obj.S['SMFG00'].data")
     c.px.close()                                  # gone without DISCONNECT, tickets pending
     time.sleep(0.6)
-    c2 = Client(P.interactor.address, "late").connect()   # stale client is dropped on the next connect
+    c2 = Client(port=P.interactor.port, name="late").connect()   # stale client is dropped on the next connect
     assert len(P.interactor._clients) == 1
-    c2.disconnect()
+    c2.stop()
+    c.stop()
     t.join(120)
     assert not t.is_alive() and P.runtime["iterations"] == 300
     P.finalize()
 
 
 def test_connection_limit_and_shutdown():
-    srv = InteractionServer(dict(port=0, connections=1)).activate()
+    srv = InteractionServer(dict(port=0, connections=1))
+    assert srv.activate() == srv.port
     try:
-        a = Client(srv.address).connect()
+        a = Client(port=srv.port).connect()
         with pytest.raises(RemoteError, match="no more connection"):
-            Client(srv.address).connect()
-        a.stop_server()
+            Client(port=srv.port).connect()
+        assert a.stop_server() == {"status": "ok"}
         srv.process_requests()
         assert srv.server is None
+        a.stop()
     finally:
         srv.stop()

@@ -5,7 +5,7 @@
 from . import utils
 from .utils import Param
 
-__all__ = ["Ptycho", "utils", "Param", "load_run", "plot"]
+__all__ = ["Ptycho", "utils", "Param", "load_run", "plot", "io"]
 
 
 def __getattr__(name):  # lazy: importing the face stays cheap
@@ -15,6 +15,9 @@ def __getattr__(name):  # lazy: importing the face stays cheap
     if name == "load_run":
         from .ptycho import Ptycho
         return Ptycho.load_run
+    if name == "io":
+        import importlib
+        return importlib.import_module(".io", __name__)
     if name == "plot":
         from .plot import plot
         return plot
