@@ -429,11 +429,10 @@ class Ptycho:
 def _warn_unsupported(label, sp):
     """Log the scan-model entries beamkit accepts (ptypy's tree) but does not act on."""
     coh = sp.get("coherence") or {}
-    for key, default in (("energies", [1.0]), ("spectrum", [1.0])):
-        v = coh.get(key)
-        if v is not None and list(np.atleast_1d(v)) != default:
-            log.warning("scans.%s.coherence.%s = %r: several energies are not supported by beamkit; one energy "
-                        "is reconstructed", label, key, v)
+    v = coh.get("spectrum")
+    if v is not None and list(np.atleast_1d(v)) != [1.0]:
+        log.warning("scans.%s.coherence.spectrum = %r has no effect: in ptypy's (achromatic) multispectral model "
+                    "every energy shares the probe", label, v)
 
 
 def _paste_object(old: Storage, new: Storage):
