@@ -151,8 +151,9 @@ class View:
 class Views:
     """All views of shape ``shape`` into one storage, as arrays.
 
-    ``coords`` (n, 2) m; ``corners`` (n, 2) int px (top-left, rounded like ptypy:
-    round(p + 1e-5) - shape//2); ``subpix`` the discarded sub-pixel remainders.
+    ``coords`` (n, 2) m, continuous, as set; ``corners`` (n, 2) int px (top-left, the rounded
+    position as ptypy's ``Storage.update_views``: round(p + 1e-5) - shape//2); ``subpix`` the
+    sub-pixel remainders p - round(p + 1e-5) that the corners discard.
     """
 
     def __init__(self, storage: Storage, coords, shape):
@@ -160,22 +161,48 @@ class Views:
         self.shape = tuple(int(s) for s in np.broadcast_to(np.asarray(shape), (2,)))
         self.set_coords(coords)
 
-    def set_coords(self, coords) -> None:
-        self.coords = np.asarray(coords, float).reshape(-1, 2)
-        p = self.storage.pixel_of(self.coords)
+    def _rounded(self, coords):
+        p = self.storage.pixel_of(coords)
         r = np.round(p + 1e-5)
-        self.subpix = p - r
-        self.corners = r.astype(np.int64) - np.asarray(self.shape) // 2
+        return r.astype(np.int64) - np.asarray(self.shape) // 2, p - r
+
+    def corner_of(self, coords) -> np.ndarray:
+        """Corners (n, 2) that views at physical ``coords`` (n, 2) m would have."""
+        return self._rounded(np.asarray(coords, float).reshape(-1, 2))[0]
+
+    def set_coords(self, coords) -> None:
+        self.coords = np.asarray(coords, float).reshape(-1, 2).copy()
+        self.corners, self.subpix = self._rounded(self.coords)
         self._flat = None
         self._mat = None
 
+    def move(self, idx, coords) -> None:
+        """Set the coordinates (m) of views ``idx`` (the others keep theirs); their corners follow."""
+        idx = np.asarray(idx, np.int64).reshape(-1)
+        c = np.asarray(coords, float).reshape(-1, 2)
+        k, sp = self._rounded(c)
+        self.coords[idx] = c
+        self.subpix[idx] = sp
+        changed = idx[(self.corners[idx] != k).any(axis=1)]
+        self.corners[idx] = k
+        if len(changed):
+            if self._flat is not None:        # refresh the cached rows of the views that moved
+                nx = self.storage.shape[-1]
+                kc = self.corners[changed]
+                ry = kc[:, 0, None] + np.arange(self.shape[0])
+                rx = kc[:, 1, None] + np.arange(self.shape[1])
+                self._flat[changed] = ry[:, :, None] * nx + rx[:, None, :]
+            self._mat = None
+
     def set_corners(self, corners) -> None:
-        """Move views to integer corners (n, 2); coords follow."""
-        self.corners = np.asarray(corners, np.int64).reshape(-1, 2)
-        self.coords = (self.corners + np.asarray(self.shape) // 2) * self.storage.psize + self.storage.origin
-        self.subpix = np.zeros_like(self.coords)
-        self._flat = None
-        self._mat = None
+        """Move views to integer corners (n, 2). A view whose corner changes is shifted by that many
+        pixels (its sub-pixel remainder is kept); the others keep their coordinates exactly."""
+        corners = np.asarray(corners, np.int64).reshape(-1, 2)
+        if corners.shape != self.corners.shape:
+            raise ParameterError("Views.set_corners", f"corners of shape {self.corners.shape}", corners.shape)
+        idx = np.flatnonzero((corners != self.corners).any(axis=1))
+        if len(idx):
+            self.move(idx, self.coords[idx] + (corners[idx] - self.corners[idx]) * self.storage.psize)
 
     def __len__(self):
         return len(self.corners)

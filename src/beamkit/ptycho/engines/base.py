@@ -134,6 +134,7 @@ class BaseEngine:
 
     DEFAULTS = BASE_DEFAULTS
     SUPPORTED_MODELS = ("Full", "Vanilla", "BlockFull", "BlockVanilla", "OPRModel", "BlockOPRModel")
+    posref_per_view = False      # True: the engine refines positions itself, view by view (stochastic)
 
     def __init__(self, ptycho_or_blocks, pars=None, backend="numpy", precision="single", user_pars=None):
         name = type(self).__name__
@@ -219,7 +220,7 @@ class BaseEngine:
         for _ in range(max(num, 0)):
             t0 = time.perf_counter()
             err = self.engine_iterate(1)
-            if self.posref is not None:
+            if self.posref is not None and not self.posref_per_view:
                 self.posref.maybe_update(self, self.curiter)
             self.curiter += 1
             self.alliter += 1

@@ -16,6 +16,10 @@ storage as it is after that view's object update (:class:`ObjectPowerMax`); ``pr
 not applied (ptypy's stochastic engines never call the support constraint); the Exit error is the
 change against the stored exit wave (ePIE on GradFull: one buffer shared by all views).
 
+Position refinement (as ptypy's ``position_update_local``): at a refinement iteration each view
+is refined just before its own update, in the shuffled order, with the object and probe as they
+are then; the view's update uses its (possibly moved) corner (engines/posref.py).
+
 View order: a new permutation per iteration from ``numpy.random.default_rng(seed)``. ``seed``
 (an engine parameter beyond ptypy's tree) defaults to 0, so runs are reproducible; ``seed=None``
 draws fresh entropy as ptypy does. On ptypy's MoonFlower data (views at ptypy's corners, ptypy's
@@ -85,6 +89,7 @@ class StochasticEngine(BaseEngine):
     SUPPORTED_MODELS = ("Full", "Vanilla", "BlockFull", "BlockVanilla", "GradFull", "BlockGradFull")
     DEFAULTS = STOCH_DEFAULTS
     keep_exit = False
+    posref_per_view = True       # refined view by view inside engine_iterate, not after it
 
     def coefficients(self):  # (a, b, c, a_o, b_o, a_p, b_p)
         raise NotImplementedError  # pragma: no cover
@@ -120,10 +125,12 @@ class StochasticEngine(BaseEngine):
         do_probe = self.curiter >= int(self.p["probe_update_start"])
         glob = bool(self.p.get("object_norm_is_global", False)) and a_p == 0
         want_ll = bool(self.p["compute_log_likelihood"])
+        pr = self.posref         # position refinement: per view, just before its update (as ptypy)
+        rad = pr.radius(self.curiter) if pr is not None and pr.due(self.curiter) else None
         errs = []
         for st in self.states:
             if self._simple(st):
-                err = self._iterate_simple(st, (a, b, c, a_o, b_o, a_p, b_p), do_probe, glob, want_ll)
+                err = self._iterate_simple(st, (a, b, c, a_o, b_o, a_p, b_p), do_probe, glob, want_ll, rad)
                 st.O = self.clip_object(st.O)
                 self.center_probe(st)
                 st.err = err
@@ -134,7 +141,10 @@ class StochasticEngine(BaseEngine):
             err = np.zeros((st.n, 3))
             r = st.blk.resample
             gmax = ObjectPowerMax(st.O) if glob and xp is np else None
+            moved = False
             for v in self.rng.permutation(st.n):     # sequential by construction
+                if rad is not None:
+                    moved |= pr.update_view(self, st, v, rad)
                 y, x = st.corners[v]
                 Ov = st.O[:, y:y + ny, x:x + nx]
                 Pv = st.P[int(st.blk.pods.probe_index[v])]
@@ -182,6 +192,8 @@ class StochasticEngine(BaseEngine):
                         mx = float(Opow.sum(axis=0).max())
                     den_p = (1 - a_p) * mx + a_p * Opow
                     st.P[int(st.blk.pods.probe_index[v])] = Pv + (a_p + b_p) * dP / xp.maximum(den_p, 1e-30)
+            if moved:
+                st.refresh_views(self.be)
             st.O = self.clip_object(st.O)
             self.center_probe(st)
             st.err = err
@@ -193,8 +205,10 @@ class StochasticEngine(BaseEngine):
         return (self.be.name == "numpy" and st.K == 1 and st.P.shape[0] == 1 and st.blk.resample == 1
                 and st.full_mask and not self.p.get("general_loop", False))
 
-    def _iterate_simple(self, st, coef, do_probe, glob, want_ll):
-        """The per-view loop of the general case, written out for the single-mode case."""
+    def _iterate_simple(self, st, coef, do_probe, glob, want_ll, rad=None):
+        """The per-view loop of the general case, written out for the single-mode case.
+
+        ``rad``: position-refinement radius (m) at this iteration, None when not refining."""
         a, b, c, a_o, b_o, a_p, b_p = coef
         fw, bw = st.blk.prop.fw, st.blk.prop.bw
         ny, nx = st.P.shape[-2:]
@@ -206,7 +220,10 @@ class StochasticEngine(BaseEngine):
         gmax = ObjectPowerMax(st.O) if glob else None
         shared_buf = None if self.keep_exit else st.exbuf.shape[0] == 1
         tmp = np.empty_like(P)
+        pr, moved = self.posref, False
         for v in self.rng.permutation(st.n):          # sequential by construction
+            if rad is not None:
+                moved |= pr.update_view(self, st, v, rad)
             y, x = st.corners[v]
             Ov = O[y:y + ny, x:x + nx]
             po = P * Ov
@@ -271,6 +288,8 @@ class StochasticEngine(BaseEngine):
                 tmp *= d
                 tmp *= step_p
                 P += tmp
+        if moved:
+            st.refresh_views(self.be)
         return err
 
 
