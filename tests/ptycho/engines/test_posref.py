@@ -2,24 +2,12 @@ import numpy as np
 import pytest
 
 from beamkit.ptycho.engines import DM
-from beamkit.ptycho.models import make_model
 
-LAM = 1.2398419843320026e-9 / 7.2
+from posref_setup import setup_block  # noqa: E402
 
 
 def _setup(sim):
-    N = sim["data"].shape[-1]
-    opsize = LAM * 7.19 / (N * 172e-6)
-    pos = sim["positions"]
-    bad = pos + np.random.default_rng(3).integers(-2, 3, pos.shape) * opsize
-    blk = make_model("Full", {"illumination": sim["probe"]}).build(sim["data"], bad, sim["meta"], pad_px=4)
-    c_true = np.round(blk.obj.pixel_of(pos)).astype(int) - N // 2
-    off = c_true[0] - sim["corners"][0]
-    T = np.ones(blk.obj.shape[-2:], np.complex64)
-    L = sim["object"].shape[0]
-    T[off[0]:off[0] + L, off[1]:off[1] + L] = sim["object"][:T.shape[0] - off[0], :T.shape[1] - off[1]]
-    blk.obj.data[0] = T
-    return blk, c_true, opsize
+    return setup_block(sim, pad=4)
 
 
 @pytest.mark.parametrize("method,expect", [("GridSearch", 3), ("Annealing", 45)])

@@ -87,7 +87,6 @@ class DMOPR(_OPRMixin, DM):
             self._opr_start()
 
     def probe_update(self, i, st):
-        xp = self.xp
         st.num_ready = False
         ip = float(self.p["IP_metric"])
         P = st.P.copy()
@@ -97,12 +96,7 @@ class DMOPR(_OPRMixin, DM):
             O = Ok[:, k]
             P[:, m] = (P[:, m] + ip * O.conj() * st.psi[:, k]) / (O.real ** 2 + O.imag ** 2 + ip)
         P = self._subspace(i, P)
-        P = self.apply_probe_support(i, P.astype(self.cdt))
-        d = P - st.Pprev
-        change = float(xp.sqrt((xp.abs(d) ** 2).sum() / max(float((xp.abs(P) ** 2).sum()), 1e-30)))
-        st.P = P.astype(self.cdt)
-        st.Pprev = st.P.copy()
-        return change
+        return self.accept_probe(st, self.apply_probe_support(i, P.astype(self.cdt)))
 
     def engine_finalize(self):
         super().engine_finalize()

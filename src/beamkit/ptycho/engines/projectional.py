@@ -152,7 +152,11 @@ class ProjectionEngine(BaseEngine):
         denr = sum(p[1] for p in parts)
         cfact = float(self.p["probe_inertia"]) * st.n * st.O.shape[0]    # ptypy: probe views / probe layers
         newP = ((cfact * P[0] + numr) / (cfact + denr))
-        newP = self.apply_probe_support(i, newP.astype(self.cdt))[None]
+        return self.accept_probe(st, self.apply_probe_support(i, newP.astype(self.cdt))[None])
+
+    def accept_probe(self, st, newP):
+        """Store ``newP`` as the probe; return ptypy's change √(‖P − P_prev‖² / ‖P‖²)."""
+        xp = self.xp
         d = newP - st.Pprev
         change = float(xp.sqrt((xp.abs(d) ** 2).sum() / max(float((xp.abs(newP) ** 2).sum()), 1e-30)))
         st.P = newP.astype(self.cdt)
