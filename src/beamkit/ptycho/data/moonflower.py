@@ -3,7 +3,7 @@
 MoonFlowerScan (ptypy's generation rules):
 
 1. object pixel (resolution) = lam*distance/(shape*psize); step = resolution*shape*density;
-2. positions from :func:`.xy.moonflower_positions` (round shells, raster or spiral; the
+2. positions from :func:`.xy.moonflower_positions` (round shells, raster or ptypy's spiral; the
    frame count actually produced is ``num_frames`` of the result);
 3. frames are simulated at whole pixels ``pixel_k = round((pos_k - min pos)/resolution) + 10``
    in an object of ``max(pixel) + 10 + shape`` pixels, while the positions handed out stay
@@ -11,7 +11,8 @@ MoonFlowerScan (ptypy's generation rules):
 4. object: :func:`.resources.flower_obj`; probe: :func:`.resources.moon_pr` with
    sum |P|**2 = ``photons``;
 5. I_k = |farfield(P * O_k * phase)|**2 with ptypy's far-field sample-plane phase
-   (:func:`.illumination.farfield_phase`), Gaussian blur of FWHM ``psf`` px, Poisson noise when
+   (:func:`.illumination.farfield_phase`), Gaussian blur of *sigma* ``psf`` px (ptypy's
+   ``u.gf(intensity, psf)`` when psf > 0), Poisson noise when
    ``add_poisson_noise`` (numpy's global generator, so ``np.random.seed`` reproduces runs).
 """
 from __future__ import annotations
@@ -45,9 +46,7 @@ class MoonFlowerScan(PtyScan):
             from ...errors import ParameterError
             raise ParameterError("density", "> 0", p.get("density"))
         nreq = int(p.get("num_frames") or 100)
-        pos, n = moonflower_positions(nreq, float(step[0]), p.get("model") or "round")
-        if p.get("model") == "raster" and step[1] != step[0]:
-            pos = pos * (step / step[0])
+        pos, n = moonflower_positions(nreq, step, p.get("model") or "round")
         if n != nreq:
             self._frames_note = f"{n} frames from {nreq} requested"
         self.info["num_frames"] = n
@@ -86,7 +85,7 @@ class MoonFlowerScan(PtyScan):
         I = farfield_intensity(self.exit_waves(indices), self._phase)
         psf = float(self.info.get("psf") or 0.0)
         if psf > 0:
-            I = ndimage.gaussian_filter(I, (0, psf / 2.3548, psf / 2.3548))
+            I = ndimage.gaussian_filter(I, (0, psf, psf))          # psf is a sigma (px), as ptypy
         if self.info.get("add_poisson_noise"):
             I = np.random.poisson(np.clip(I, 0, None)).astype(np.int32)
         else:

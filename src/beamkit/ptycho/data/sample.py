@@ -11,7 +11,7 @@ from scipy import ndimage
 from ...errors import BeamkitError, ParameterError
 from .resources import flower_obj
 
-__all__ = ["refractive_index", "transmission", "make_object", "height_map"]
+__all__ = ["refractive_index", "transmission", "make_object", "height_map", "shift_fill"]
 
 
 def refractive_index(formula: str, density: float, energy_kev: float):
@@ -46,6 +46,20 @@ def height_map(obj) -> np.ndarray:
     return a / m if m > 0 else a
 
 
+def shift_fill(a: np.ndarray, offset, fill=1.0) -> np.ndarray:
+    """``a`` with its content moved by -``offset`` px (rows, cols; whole pixels): out[i, j] =
+    a[i + oy, j + ox] where that exists, ``fill`` elsewhere (no wrap-around; ptypy's sample offset)."""
+    a = np.asarray(a)
+    oy, ox = (int(round(v)) for v in np.broadcast_to(np.asarray(offset, float), (2,)))
+    out = np.full(a.shape, fill, dtype=np.result_type(a.dtype, np.asarray(fill).dtype))
+    ny, nx = a.shape[-2:]
+    dst = (slice(max(0, -oy), min(ny, ny - oy)), slice(max(0, -ox), min(nx, nx - ox)))
+    src = (slice(max(0, oy), min(ny, ny + oy)), slice(max(0, ox), min(nx, nx + ox)))
+    if dst[0].start < dst[0].stop and dst[1].start < dst[1].stop:
+        out[..., dst[0], dst[1]] = a[..., src[0], src[1]]
+    return out
+
+
 def _model_array(model, shape, fill):
     if model is None:
         return np.full(shape, complex(fill), complex)
@@ -66,11 +80,17 @@ def make_object(shape, model=None, fill=1.0, process=None, lam=None, energy_kev=
     """Complex object of ``shape`` from ptypy-style sample settings.
 
     model: None (flat ``fill``), 'flower' or an array (placed at the top-left, rest filled).
-    process (dict or None): ``zoom``, ``offset`` (px), ``smoothing`` (px) act on the model;
-    then with ``formula`` the model's normalised amplitude is a height map of ``thickness``
-    (m) of that material (``density`` g/cm^3, needs ``lam`` m and ``energy_kev``); without a
-    formula ``ref_index`` = (phase, absorption) gives the phase shift (rad) and the
-    attenuation exponent at full height.
+    process (dict or None): ``zoom`` and ``smoothing`` act on the model, ``smoothing`` as a
+    Gaussian of sigma smoothing/2.35 px (ptypy: a minimum feature size, FWHM-like); then with
+    ``formula`` the model's normalised amplitude is a height map of ``thickness`` (m) of that
+    material (``density`` g/cm^3, needs ``lam`` m and ``energy_kev``); without a formula
+    ``ref_index`` = (phase, absorption) gives the phase shift (rad) and the attenuation exponent
+    at full height.  Last, ``offset`` (px, (rows, cols)) moves the content by -offset and fills
+    the uncovered border with ``fill`` (:func:`shift_fill`, as ptypy: no wrap-around).
+
+    Not copied from ptypy 0.9: its processing of a complex array model with a ``thickness``
+    (exp(i k d obj) of the complex transmission itself, a degenerate result); beamkit keeps its
+    height-map reading of the model's amplitude.
     """
     shape = tuple(np.broadcast_to(np.asarray(shape, int), (2,)))
     obj = _model_array(model, shape, fill)
@@ -81,12 +101,19 @@ def make_object(shape, model=None, fill=1.0, process=None, lam=None, energy_kev=
         zr = ndimage.zoom(obj.real, z, order=1)
         zi = ndimage.zoom(obj.imag, z, order=1)
         obj = _model_array(zr + 1j * zi, shape, fill)
-    off = process.get("offset")
-    if off is not None and np.any(np.asarray(off) != 0):
-        obj = np.roll(obj, tuple(int(round(o)) for o in np.broadcast_to(np.asarray(off, float), (2,))), (0, 1))
     sm = process.get("smoothing")
     if sm:
-        obj = ndimage.gaussian_filter(obj.real, sm) + 1j * ndimage.gaussian_filter(obj.imag, sm)
+        sig = float(sm) / 2.35
+        obj = ndimage.gaussian_filter(obj.real, sig) + 1j * ndimage.gaussian_filter(obj.imag, sig)
+    obj = _material(obj, process, lam, energy_kev)
+    off = process.get("offset")
+    if off is not None and np.any(np.asarray(off) != 0):
+        obj = shift_fill(obj, off, complex(fill))
+    return obj
+
+
+def _material(obj, process, lam, energy_kev):
+    """The transmission of a processed model (formula / ref_index; the model itself without them)."""
     h = height_map(obj)
     formula = process.get("formula")
     if formula:

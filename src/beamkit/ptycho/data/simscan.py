@@ -1,23 +1,32 @@
-"""``SimScan``: a far- or near-field scan simulated from illumination, sample and scan pattern.
+"""``SimScan``: a far- or near-field scan simulated from illumination, sample and scan pattern,
+with ptypy 0.9's rules (``ptypy.simulations.simscan``).
 
-Pipeline: positions from ``xy`` (None: a round pattern from spacing/extent), object pixel
-lam*distance/(shape*psize) (far field) or psize (near field), probe from ``illumination``
-(aperture, focusing, propagation, photons; extra incoherent modes when
-``illumination.diversity.power`` is a list, one entry per extra mode), object from
-``sample`` (model, fill, process with formula/density/thickness through ``periodictable``),
-frames = sum over modes |propagate(P * O_view)|**2 at whole-pixel positions, detector psf
-(FWHM px, a pair, or a kernel array), detector (shot noise, full well, from a name such as
-'PILATUS_300K' or a dict), ``frame_size`` crop.  The positions handed out carry uniform
-noise of half-width pos_noise*(1 + pos_scale) (m) and a drift of pos_drift (m per frame).
+Pipeline: positions from ``xy`` (:func:`.xy.from_pars`; None: a round pattern from the xy
+settings), object pixel lam*distance/(shape*psize) (far field) or psize (near field), probe from
+``illumination`` (aperture, focusing, propagation, photons; extra incoherent modes when
+``illumination.diversity.power`` is a list, one entry per extra mode), object from ``sample``
+(model, fill, process: :func:`.sample.make_object`), frames = sum over modes
+|propagate(P * O_view)|**2 at whole-pixel positions, then ``psf`` (ptypy's ``conv``: a Gaussian
+*sigma* in px, a (rows, cols) pair of sigmas, or a 2-d kernel applied with ``ndimage.convolve``,
+not normalised), then the detector (:mod:`.detector`: ``detector`` a preset name such as
+'PILATUS_300K', a dict of detector settings, {} = the generic 16-bit CCD with Poisson noise and
+65535 saturation (the default), or None = ideal).  Frames are stored in the detector's dtype and
+each frame's detector mask (module gaps, pixels off the detector, overexposed pixels) is handed
+out as its weight.
+
+As in ptypy 0.9, these parameters are accepted and have no effect: ``add_poisson_noise`` (the
+detector model decides the noise), ``pos_noise``, ``pos_scale``, ``pos_drift`` (the positions
+handed out are the xy positions unchanged) and ``frame_size`` (frames keep ``shape``);
+``xy.jitter`` has no effect either.
 """
 from __future__ import annotations
 
 import numpy as np
-from scipy import ndimage, signal
 
 from ...errors import ParameterError
 from ..params import defaults
 from . import xy as xymod
+from .detector import TEMPLATES as DETECTORS, conv, detector_filter, detector_settings
 from .illumination import farfield_intensity, farfield_phase, nearfield
 from .ptyscan import PtyScan, _pair, register, wavelength, with_defaults_doc
 from .resources import moon_pr
@@ -25,34 +34,14 @@ from .sample import make_object
 
 __all__ = ["SimScan", "DETECTORS", "detector_response"]
 
-# name -> (full well in counts, shot noise); gaps are not modelled
-DETECTORS = {
-    "PILATUS_300K": (2 ** 20, True), "PILATUS_1M": (2 ** 20, True), "PILATUS_2M": (2 ** 20, True),
-    "PILATUS_6M": (2 ** 20, True), "FRELON_TAPER": (2 ** 16 - 1, True), "FLI_PL1001": (2 ** 16 - 1, True),
-    "GenericCCD16bit": (2 ** 16 - 1, True), "GenericCCD32bit": (2 ** 32 - 1, True),
-}
 
-
-def detector_response(I: np.ndarray, detector=None, poisson: bool = False) -> np.ndarray:
-    """Counts from intensities: quantum efficiency ``qe``, shot noise, saturation at ``full_well``.
-
-    detector: None (ideal), a name of :data:`DETECTORS`, or a dict(qe, full_well, shot_noise).
-    """
-    qe, well, shot = 1.0, None, bool(poisson)
-    if isinstance(detector, str):
-        if detector not in DETECTORS:
-            raise ParameterError("detector", "None or one of " + ", ".join(DETECTORS), detector)
-        well, shot = DETECTORS[detector]
-    elif isinstance(detector, dict) and detector:
-        qe = float(detector.get("qe", 1.0))
-        well = detector.get("full_well")
-        shot = bool(detector.get("shot_noise", True))
-    I = np.clip(I * qe, 0, None)
-    if shot:
-        I = np.random.poisson(I).astype(np.float64)
-    if well is not None:
-        I = np.minimum(I, float(well))
-    return I
+def detector_response(I: np.ndarray, detector=None) -> np.ndarray:
+    """Counts of intensities ``I`` (photons/px) through ``detector`` (None: ideal, ``I`` unchanged;
+    a preset name or a dict: :func:`.detector.detector_filter`, returned in the detector's dtype)."""
+    if detector is None:
+        return np.asarray(I)
+    d = detector_settings(detector)
+    return detector_filter(I, d)[0].astype(d["dtype"])
 
 
 @register
@@ -109,18 +98,12 @@ class SimScan(PtyScan):
         oshape = pix.max(axis=0) + 8 + shape
         self.obj = make_object(oshape, sam.get("model"), sam.get("fill", 1.0), sam.get("process"), lam=lam,
                                energy_kev=p["energy"])
-        # the positions reported to the reconstruction
-        k = np.arange(len(pos))[:, None]
-        a = float(p.get("pos_noise") or 0.0) * (1.0 + np.asarray(p.get("pos_scale") or 0.0, float))
-        drift = np.broadcast_to(np.asarray(p.get("pos_drift") or 0.0, float), (2,))
-        self.reported_positions = pos + rng.uniform(-1, 1, pos.shape) * a + k * drift
-        fs = p.get("frame_size")
-        self._frame_size = None if fs is None else _pair(fs, "frame_size", int)
-        if self._frame_size is not None and np.any(self._frame_size > shape):
-            raise ParameterError("frame_size", f"at most the frame shape {tuple(shape)}", fs)
+        # ptypy hands out the xy positions unchanged: pos_noise, pos_scale, pos_drift and
+        # frame_size are declared but never read there (accepted here, without effect)
+        self.reported_positions = pos
+        det = p.get("detector")
+        self._detector = None if det is None else detector_settings(det)
         self.info["num_frames"] = len(pos)
-        if self._frame_size is not None:
-            self.info["shape"] = tuple(int(s) for s in self._frame_size)
 
     def load_positions(self):
         return self.reported_positions
@@ -145,21 +128,12 @@ class SimScan(PtyScan):
         else:
             w = nearfield(ex, float(self.info["distance"]), self.lam, self.resolution)
             I = (w.real ** 2 + w.imag ** 2).sum(axis=1)
-        psf = self.info.get("psf")
-        if psf is not None and not (np.isscalar(psf) and float(psf) == 0):
-            a = np.asarray(psf, float)
-            if a.ndim == 2:
-                I = signal.fftconvolve(I, (a / a.sum())[None], mode="same", axes=(1, 2))
-            else:
-                s = np.broadcast_to(a, (2,)) / 2.3548
-                I = ndimage.gaussian_filter(I, (0, s[0], s[1]))
-        det = self.info.get("detector")
-        I = detector_response(I, det if det else None, poisson=bool(self.info.get("add_poisson_noise")))
-        if self._frame_size is not None:
-            fy, fx = self._frame_size
-            y0, x0 = (self._shape - self._frame_size) // 2
-            I = I[:, y0:y0 + fy, x0:x0 + fx]
-        return I, self.reported_positions[np.asarray(indices)], None
+        I = conv(I, self.info.get("psf"))
+        idx = np.asarray(indices)
+        if self._detector is None:
+            return I, self.reported_positions[idx], None
+        du, mask = detector_filter(I, self._detector)
+        return du.astype(self._detector["dtype"]), self.reported_positions[idx], mask.astype(float)
 
 
 with_defaults_doc(SimScan, "scandata.SimScan")
