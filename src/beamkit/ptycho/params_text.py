@@ -43,11 +43,12 @@ HELP = {
 "distance": "Sample-detector distance (m)",
 "energy": "Photon energy (keV)",
 "add_poisson_noise": "Add Poisson counting noise to simulated frames",
+"scandata.SimScan.add_poisson_noise": "No effect in SimScan: its detector model adds the noise (as ptypy)",
 "source": "Other .ptyd file to read instead of dfile (None: use dfile)",
 "density": "Step between positions as a fraction of the frame width",
 "model": "Scan pattern: 'round', 'raster' or 'spiral'",
 "photons": "Photons in the whole illumination",
-"psf": "FWHM of the Gaussian detector blur (px); 0 for none",
+"psf": "Gaussian detector blur, sigma in px; 0 for none",
 "block_wait_count": "Report WAIT after this many chunks to mimic live data (0: never)",
 "illumination": "Model of the initial or simulated probe",
 "illumination.aperture": "Aperture that shapes the beam",
@@ -98,13 +99,13 @@ HELP = {
 "xy.spacing": "Distance between neighbouring positions (m)",
 "xy.steps": "Number of steps per axis (raster) or of shells (round)",
 "xy.offset": "Offset added to every position (m)",
-"xy.jitter": "Random displacement of every position (m)",
+"xy.jitter": "Random displacement of every position (m); no effect, as in ptypy",
 "xy.count": "Keep only this many positions (None: all)",
-"pos_noise": "Spread of the uniform noise added to the reported positions (m)",
-"pos_scale": "Gain of the position noise",
-"pos_drift": "Drift added to the reported positions, growing with frame number (m per frame)",
-"detector": "Detector model name, or None for an ideal detector",
-"frame_size": "Frame shape kept in the output (None: full frame)",
+"pos_noise": "Position noise (m); declared by ptypy, no effect",
+"pos_scale": "Gain of the position noise; declared by ptypy, no effect",
+"pos_drift": "Position drift (m per frame); declared by ptypy, no effect",
+"detector": "Detector preset name or settings; {} the generic CCD, None an ideal detector",
+"frame_size": "Frame shape (declared by ptypy, no effect: frames keep the full shape)",
 "verbose_level": "Log level during the simulation",
 "plot": "Show diagnostic plots of the simulation",
 "propagation": "Propagation to the detector: 'farfield' or 'nearfield'",
@@ -295,15 +296,16 @@ DOC = {
         "The refractive index is computed with the periodictable package at the scan's energy; the "
         "model's normalised amplitude is the height map scaled to thickness.",
     "scandata.SimScan.xy.model": "None in SimScan means a round pattern from spacing and extent.",
-    "pos_noise": "The frames are simulated at the exact positions; the positions handed to the "
-                 "reconstruction carry uniform noise of this half-width times (1 + pos_scale).",
-    "pos_drift": "Added to the reported position of frame k as k * pos_drift; a pair gives (rows, "
-                 "cols).",
-    "detector": "A name (PILATUS_300K, PILATUS_1M, GenericCCD16bit, ...) applies shot noise and the "
-                "full well of that detector; a dict may give qe, full_well and shot_noise.  Empty: "
-                "ideal detector (Poisson noise only with add_poisson_noise).",
-    "psf": "A number is a Gaussian FWHM in pixels, a pair gives one per axis, a 2-d array is used "
-           "as the kernel itself.",
+    "pos_noise": "ptypy's SimScan never reads it: the positions handed to the reconstruction are "
+                 "the xy positions (the same holds for pos_scale, pos_drift and frame_size).",
+    "detector": "A preset (PILATUS_300K, PILATUS_1M, GenericCCD16bit, FRELON_TAPER, ...) or a dict "
+                "of qe, adu, full_well, shot_noise (read-noise rms), dtype, psf, sci_psf, sci_qe "
+                "applies ptypy's detector model: Poisson(qe*I), read noise, full-well clip, /adu, "
+                "the dtype's limit; PILATUS gaps, off-detector and saturated pixels become zero "
+                "weights. {}: the generic CCD; None: an ideal detector; an unknown name falls back "
+                "to the generic CCD with a warning.",
+    "psf": "A number is a Gaussian sigma in pixels, a pair gives one per axis, a 2-d array is a "
+           "kernel used as given (not normalised).",
     "probe_support": "The probe is set to zero outside a centred disc whose area is this fraction "
                      "of the frame area (0.7 keeps a disc of radius ~0.47 N).",
     "fourier_relax_factor": "Frames whose power error is below 0.25 * factor**2 * (largest "
