@@ -31,17 +31,28 @@ class Paths:
 
     Paths are joined with :func:`os.path.join`, so ``home`` works with or without a trailing
     separator (ptypy concatenated strings; see notes §4.7 bug 3).
+
+    ptypy's interface: ``recon_file``/``auto_file``/``plot_file(runtime=None)`` (None: the
+    ``runtime`` given here, a Ptycho's own run record, else ptypy's default record of run name,
+    engine 'None' and iteration 0), ``run(run)``, ``get_path(path, runtime=None)`` and the
+    templates under home ``recon``, ``autosave``, ``autoplot``.
     """
 
     FIELDS = dict(run="beamkit", engine="None", iterations=0, iteration=0, numiter=0, duration=0.0)
     #: fields that come from the last iteration record only (ptypy's ``Paths.get_path``)
     RECORD = ("engine", "iterations", "iteration", "numiter", "duration")
 
-    def __init__(self, io):
+    def __init__(self, io=None, runtime=None):
         self.io = io or {}
         self.home = os.path.expanduser(str(self.io.get("home") or "./"))
+        self.runtime = runtime if runtime is not None else dict(run=run_name(None), engine="None", iteration=0,
+                                                                 iterations=0)
         for key, template in self._templates().items():        # a bad template fails now, not after the run
             self._fmt(template, {}, key=key)
+        t = self._templates()
+        self.recon = os.path.join(self.home, t["io.rfile"])
+        self.autosave = os.path.join(self.home, t["io.autosave.rfile"])
+        self.autoplot = os.path.join(self.home, t["io.autoplot.imfile"])
 
     def _templates(self):
         a, pl = self.io.get("autosave") or {}, self.io.get("autoplot") or {}
@@ -50,7 +61,11 @@ class Paths:
                 "io.autoplot.imfile": pl.get("imfile") or "plots/%(run)s/%(run)s_%(engine)s_%(iterations)04d.png"}
 
     def _fmt(self, template, runtime, key="io path template"):
-        """``template % fields`` under ``home``; fields as ptypy's ``Paths.get_path``: the last
+        """``template`` formatted (see :meth:`_format`) and joined under ``home``."""
+        return os.path.join(self.home, self._format(template, runtime, key))
+
+    def _format(self, template, runtime, key="io path template"):
+        """``template % fields``; fields as ptypy's ``Paths.get_path``: the last
         iteration record (engine, iterations, iteration, numiter, duration, ...) plus ``run``; before
         any iteration engine 'None' and iteration(s) 0, whatever engine is about to start. Other
         scalars of the runtime (start, last_save, ...) are available as well (a beamkit extra)."""
@@ -63,20 +78,37 @@ class Paths:
         if rt.get("run"):
             d["run"] = rt["run"]
         try:
-            rel = str(template) % d
+            return str(template) % d
         except (KeyError, ValueError, TypeError) as exc:
             raise ParameterError(key, "a path template with fields " + ", ".join(f"%({k})" for k in self.FIELDS),
                                  template, message=f"{key}: cannot format {template!r}: {exc!r}") from None
-        return os.path.join(self.home, rel)
 
-    def recon_file(self, runtime):
-        return self._fmt(self._templates()["io.rfile"], runtime, "io.rfile")
+    def _rt(self, runtime):
+        return self.runtime if runtime is None else runtime
 
-    def autosave_file(self, runtime):
-        return self._fmt(self._templates()["io.autosave.rfile"], runtime, "io.autosave.rfile")
+    def run(self, run):
+        """The run name: ``run`` if not None, else this run's (ptypy's ``Paths.run``)."""
+        return (self.runtime.get("run") or run_name(None)) if run is None else run
 
-    def plot_file(self, runtime):
-        return self._fmt(self._templates()["io.autoplot.imfile"], runtime, "io.autoplot.imfile")
+    def recon_file(self, runtime=None):
+        """File path of the reconstruction file (io.rfile)."""
+        return self._fmt(self._templates()["io.rfile"], self._rt(runtime), "io.rfile")
+
+    def auto_file(self, runtime=None):
+        """File path of the autosave file (io.autosave.rfile)."""
+        return self._fmt(self._templates()["io.autosave.rfile"], self._rt(runtime), "io.autosave.rfile")
+
+    autosave_file = auto_file       # beamkit's earlier name
+
+    def plot_file(self, runtime=None):
+        """File path of the plot file (io.autoplot.imfile)."""
+        return self._fmt(self._templates()["io.autoplot.imfile"], self._rt(runtime), "io.autoplot.imfile")
+
+    def get_path(self, path, runtime=None):
+        """``path`` (a template such as :attr:`recon`) formatted with ``runtime``'s fields, as an
+        absolute path (ptypy's ``Paths.get_path``); a relative ``path`` is relative to the
+        working directory, as in ptypy, not to home."""
+        return os.path.abspath(os.path.expanduser(self._format(str(path), self._rt(runtime), "path")))
 
     def benchmark_file(self):
         return os.path.join(self.home, "benchmark.json")
@@ -100,7 +132,7 @@ class Autosave:
         """Called before an engine's next block of iterations, with the engine's ``curiter``."""
         if not self.active or self.interval < 1 or int(curiter) % self.interval != 0:
             return None
-        path = self.P.paths.autosave_file(self.P.runtime)
+        path = self.P.paths.auto_file(self.P.runtime)
         try:
             self.P.save_run(path, kind="dump")
         except OSError as exc:  # a full disk must not end the reconstruction

@@ -13,7 +13,7 @@ import numpy as np
 from ..core.files import atomic_path
 from ..core.log import get_logger
 
-__all__ = ["plot_reconstruction", "make_figure", "make_movie", "plot_ptycho", "plot_ptyr", "plot", "AutoPlot", "complex_to_rgb",
+__all__ = ["plot_storage", "plot_reconstruction", "make_figure", "make_movie", "plot_ptycho", "plot_ptyr", "plot", "AutoPlot", "complex_to_rgb",
            "figure_from_ptycho", "figure_from_ptyr"]
 
 log = get_logger("ptycho.plot")
@@ -88,6 +88,110 @@ def make_figure(obj, probe, errors, title="", weights=None):
         ax.legend()
     fig.suptitle(title)
     fig.tight_layout()
+    return fig
+
+
+def _parse_slices(text: str):
+    """'0:4, :, 10:-10' -> a tuple of ints and slices (ptypy's string form of ``slices``; no eval)."""
+    out = []
+    for part in str(text).split(","):
+        part = part.strip()
+        if ":" in part:
+            bits = [int(b) if b.strip() else None for b in part.split(":")]
+            out.append(slice(*bits))
+        elif part in ("...", "Ellipsis"):
+            out.append(Ellipsis)
+        elif part:
+            out.append(int(part))
+    return tuple(out)
+
+
+def _length_units(number):
+    """(unit, factor) to print ``number`` m in nm, um, mm, m or km (ptypy's ``length_units``)."""
+    a = np.floor(np.log10(abs(float(number)))) if number else 0.0
+    for lim, unit, mag in ((-6, "nm", 1e9), (-3, "um", 1e6), (0, "mm", 1e3), (3, "m", 1.0)):
+        if a < lim:
+            return unit, mag
+    return "km", 1e-3
+
+
+def plot_storage(S, fignum=100, modulus="linear", slices=(slice(1), slice(None), slice(None)), si_axes="x",
+                 mask=None, **kwargs):
+    """ptypy's ``u.plot_storage``: the layers of ``S.data[slices]`` side by side in figure ``fignum``
+    (a matplotlib Figure, returned; pyplot's, so ``plt.show()`` shows it where a display exists).
+
+    ``modulus`` 'linear', 'sqrt' or 'log' (log10(|a| + 1)) scales the modulus, the phase (complex)
+    or sign (real) kept; ``slices`` a tuple of slices or its string ('0:4,:,:'); ``si_axes``
+    'x', 'y', 'xy' or None: which axes are labelled in length units from the storage's origin and
+    pixel; ``mask`` a bool array of the pixels that set the colour range (or a radius in px).
+    Keywords: ``channel`` ('c' complex as hue/brightness, 'a' modulus, 'p' phase, 'r' real,
+    'i' imaginary; default 'c' for complex data, 'r' for real), ``cmap``, ``vmin``, ``vmax``,
+    ``rmramp`` (remove a phase ramp), others go to ``imshow``.
+    """
+    import matplotlib.pyplot as plt
+    from matplotlib.ticker import FuncFormatter
+    from .utils_image import complex2rgb, rmphaseramp
+    slc = _parse_slices(slices) if isinstance(slices, str) else slices
+    im = np.array(S.data[slc])
+    if im.dtype == bool:
+        im = im.astype(np.float32)
+    if im.ndim == 2:
+        im = im[None]
+    cplx = np.iscomplexobj(im)
+    phase = np.exp(1j * np.angle(im)) if cplx else np.sign(im) + (im == 0)
+    if modulus == "sqrt":
+        im = np.sqrt(np.abs(im)) * phase
+    elif modulus == "log":
+        im = np.log10(np.abs(im) + 1) * phase
+    else:
+        modulus = "linear"
+    channel = kwargs.pop("channel", "c" if cplx else "r")
+    if channel not in ("a", "c", "p", "r", "i"):
+        from ..errors import ParameterError
+        raise ParameterError("channel", "one of 'a', 'c', 'p', 'r', 'i'", channel)
+    cmap = kwargs.pop("cmap", None) or "gray"
+    vmin, vmax = kwargs.pop("vmin", None), kwargs.pop("vmax", None)
+    rmramp = kwargs.pop("rmramp", False)
+    fontsize = kwargs.pop("fontsize", 8)
+    if mask is not None and np.isscalar(mask):
+        ny, nx = im.shape[-2:]
+        yy, xx = np.indices((ny, nx))
+        mask = np.hypot(yy - ny // 2, xx - nx // 2) < abs(float(mask))
+    mask = None if mask is None else np.broadcast_to(np.asarray(mask, bool), im.shape[-2:])
+    psize = np.broadcast_to(np.asarray(getattr(S, "psize", 1.0), float), (2,))
+    origin = np.asarray(getattr(S, "origin", (0.0, 0.0)), float)
+    layers = im.shape[0]
+    fig = plt.figure(fignum, figsize=(6 * layers, 5))
+    fig.clf()
+    for k in range(layers):
+        a = im[k]
+        if rmramp and cplx and channel in ("c", "p"):
+            a = rmphaseramp(a, weight=mask)
+        ax = fig.add_subplot(1, layers, k + 1)
+        if channel == "c":
+            amp = np.abs(a)
+            sel = amp[mask] if mask is not None and mask.any() else amp
+            lo = float(sel.min()) if vmin is None else vmin
+            hi = float(sel.max()) if vmax is None else vmax
+            rgb = np.asarray(complex2rgb(a if cplx else a.astype(complex), vmin=lo, vmax=max(hi, lo + 1e-30)))
+            ax.imshow(np.clip(rgb / 255.0, 0, 1), **kwargs)
+        else:
+            d = {"a": np.abs, "p": np.angle, "r": np.real, "i": np.imag}[channel](a)
+            sel = d[mask] if mask is not None and mask.any() else d
+            lo = float(sel.min()) if vmin is None else vmin
+            hi = float(sel.max()) if vmax is None else vmax
+            img = ax.imshow(d, cmap=cmap, vmin=lo, vmax=hi, **kwargs)
+            fig.colorbar(img, ax=ax, fraction=0.046, pad=0.02)
+        for axis, i, lab in ((ax.xaxis, 1, "x"), (ax.yaxis, 0, "y")):
+            if si_axes is not None and lab in str(si_axes):
+                unit, mag = _length_units(psize[i] * im.shape[-2:][i])
+                axis.set_major_formatter(FuncFormatter(
+                    lambda v, _p, i=i, mag=mag: f"{(origin[i] + v * psize[i]) * mag:.3g}"))
+                axis.set_label_text(f"{lab} [{unit}]", fontsize=fontsize + 2)
+            else:
+                axis.set_label_text(f"{lab} [Pixel]", fontsize=fontsize + 2)
+        ax.tick_params(labelsize=fontsize)
+        ax.set_title(f"{getattr(S, 'ID', 'S')}#{k}, {modulus} scaled", fontsize=fontsize + 2)
     return fig
 
 

@@ -4,6 +4,8 @@ level 1: parameters resolved and validated, containers; 2: data loaded, scan mod
 3: interaction server; 4: engines created; 5: engines run, results saved.
 ``P.obj``/``P.probe`` are containers of storages (``P.obj.S['SMFG00'].data``), ``P.result``
 gives named accessors, ``P.runtime`` the run record (``iter_info``), ``P.benchmark`` timings (s).
+ptypy's names: ``P.model`` (scans, geometries), ``P.containers``, ``P.citations``,
+``P.print_stats()``, ``P.plot_overview()``, ``P.data_type``/``CType``/``FType``, ``P.new_data``.
 """
 from __future__ import annotations
 
@@ -68,7 +70,7 @@ class Ptycho:
         now = time.asctime()
         self.runtime = Param(run=run, engine="None", iterations=0, start=now, allstart=now, allstop=None,
                              last_save=0, last_plot=0, iter_info=[])
-        self.paths = Paths(self.p.get("io") or {})
+        self.paths = Paths(self.p.get("io") or {}, runtime=self.runtime)
         rformat = (self.p.get("io") or {}).get("rformat") or "minimal"
         if rformat not in RFORMATS:          # fail now, not after the first engine
             raise ParameterError("io.rformat", " or ".join(repr(k) for k in RFORMATS), rformat)
@@ -76,6 +78,16 @@ class Ptycho:
         self.benchmark = dict(data_load=0.0, engine_init=0.0, engine_prepare=0.0, engine_iterate=0.0,
                               engine_finalize=0.0)
         self.precision = "double" if str(self.p.get("data_type", "single")) == "double" else "single"
+        self.data_type = self.precision                  # ptypy's names for the precision
+        self.FType = np.float64 if self.precision == "double" else np.float32
+        self.CType = np.complex128 if self.precision == "double" else np.complex64
+        self.frames_per_block = int(self.p.get("frames_per_block") or 100000)
+        self.new_data: list = []         # ptypy's: (label, diff storage) of the scans that got frames last poll
+        self._record_positions = False
+        from .manager import PTYPY_ARTICLE, Bibliography, ModelManager
+        self.citations = Bibliography()
+        self.citations.add_article(**PTYPY_ARTICLE)
+        self.model = ModelManager(self)
         self.backend = str(backend or os.environ.get("BEAMKIT_PTYCHO_BACKEND", "numpy"))
         if self.backend == "auto":           # settle it once: models, engines and memory reports agree
             from .models.propagation import get_backend
@@ -83,7 +95,7 @@ class Ptycho:
         self.obj = Container("Cobj", "complex")
         self.probe = Container("Cprobe", "complex")
         self.diff = Container("Cdiff", "real")
-        self.mask = Container("Cmask", "real")
+        self.mask = Container("Cmask", "bool")           # bool, as ptypy's (the engines keep float copies)
         self.blocks: list = []
         self.scans: dict = {}
         self.models: dict = {}
@@ -128,15 +140,16 @@ class Ptycho:
                 pad = max(pad, int(float(conf["max_shift"]) // float(np.max(resolution))))
         return pad
 
-    def init_data(self):
+    def init_data(self, print_stats=True):
         """Load every scan's data and build models: all frames available now (in blocks of
         ``frames_per_block``); live data that signals WAIT is awaited until ``min_frames_for_recon``
-        frames are in, the rest arrives between iterations."""
+        frames are in, the rest arrives between iterations. Logs :meth:`print_stats` (as ptypy)."""
         from .data import EOS, WAIT, make_scan
         from .models import make_model
         t0 = time.perf_counter()
-        fpb = int(self.p.get("frames_per_block") or 100000)
+        fpb = self.frames_per_block
         need = int(self.p.get("min_frames_for_recon") or 1)
+        self.new_data = []
         for label, sp in (self.p.get("scans") or {}).items():
             _warn_unsupported(label, sp)
             dpars = sp.get("data")
@@ -175,9 +188,12 @@ class Ptycho:
             self.models[label] = model
             self.blocks.append(blk)
             self._register_block(blk)
+            self.new_data.append((label, self.diff.S[blk.obj.ID]))
             self._memory_report(blk, model.name)
         self.benchmark["data_load"] += time.perf_counter() - t0
         self.level = max(self.level, 2)
+        if print_stats:
+            self.print_stats()
 
     def _memory_report(self, blk, model_name):
         """Log the memory the engines will need and how many frames fit per block (ptypy's users had to guess)."""
@@ -201,18 +217,20 @@ class Ptycho:
         self.probe.storages[blk.probe.ID] = blk.probe
         prop = blk.prop
         self.diff.storages[blk.obj.ID] = Storage(blk.obj.ID, prop.to_detector(blk.diff), psize=blk.meta.get("psize", 1.0))
-        self.mask.storages[blk.obj.ID] = Storage(blk.obj.ID, prop.to_detector(blk.mask), psize=blk.meta.get("psize", 1.0))
+        self.mask.storages[blk.obj.ID] = Storage(blk.obj.ID, np.asarray(prop.to_detector(blk.mask)) != 0,
+                                                 psize=blk.meta.get("psize", 1.0))
 
     def _poll_data(self, engine=None) -> bool:
         """Take newly arrived frames of live scans (between iterations); True if any arrived."""
         from .data import EOS
         got = False
+        self.new_data = []
         if engine is not None and engine.states:
             engine._sync_to_storages()
         for label, scan in self.scans.items():
             arrived = False
             while not self._eos.get(label):             # every block available now
-                msg = scan.auto(int(self.p.get("frames_per_block") or 100000))
+                msg = scan.auto(self.frames_per_block)
                 if isinstance(msg, str):
                     self._eos[label] = msg == EOS
                     break
@@ -227,6 +245,7 @@ class Ptycho:
             _paste_object(old.obj, new.obj)
             old.__dict__.update(new.__dict__)           # engines keep their reference to the block
             self._register_block(old)
+            self.new_data.append((label, self.diff.S[old.obj.ID]))
             got = True
         if got and engine is not None:
             engine.refresh()
@@ -265,10 +284,13 @@ class Ptycho:
             items = [(label or f"engine{len(self.engines):02d}", epars)]
         else:
             items = list((self.p.get("engines") or {}).items())
+        from .manager import ENGINE_ARTICLES
         for lab, ep in items:
             user = (self.p_user.get("engines") or {}).get(lab, ep)
             self.engines[lab] = make_engine(str(ep.get("name")), self, _plain(ep), user_pars=user,
                                             backend=self.backend, precision=self.precision)
+            for art in ENGINE_ARTICLES.get(str(ep.get("name")), []):      # as ptypy's engines do
+                self.citations.add_article(**art)
         self.level = max(self.level, 4)
 
     # ------------------------------------------------------------------ running
@@ -294,6 +316,10 @@ class Ptycho:
         self.runtime["engine"] = type(eng).__name__
         if not eng.states:
             eng.initialize()
+        if eng.posref is not None:
+            from .manager import ENGINE_ARTICLES
+            for art in ENGINE_ARTICLES["position_refinement"]:
+                self.citations.add_article(**art)
         eng.prepare()
         nc = int(eng.p["numiter_contiguous"])
         steps = range(eng.curiter, eng.numiter, nc)
@@ -302,6 +328,8 @@ class Ptycho:
         for _ in progress(steps, total=len(steps), desc=f"{type(eng).__name__} ({lab})"):
             if not all(self._eos.get(b.label, True) for b in self.blocks):
                 self._poll_data(eng)
+            else:
+                self.new_data = []                     # as ptypy's poll: nothing new
             if self.autosave is not None:              # as ptypy: before the block, on the engine's count
                 self.autosave.maybe_save(eng.curiter)
             eng.iterate(nc)
@@ -318,6 +346,7 @@ class Ptycho:
             eng.benchmark[k] = 0.0
         if eng.posref is not None and eng.posref.record:
             self.runtime["positions"] = {b.obj.ID: b.views.coords.copy() for b in self.blocks}
+            self._record_positions = True
         rfile = (self.p.get("io") or {}).get("rfile")
         if rfile:
             self.result_file = self.save_run(self.paths.recon_file(self.runtime),
@@ -340,6 +369,88 @@ class Ptycho:
             os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
             with atomic_write(path, "w") as f:
                 json.dump(self.benchmark, f, indent=1)
+
+    # ------------------------------------------------------------------ ptypy's structure
+    @property
+    def pods(self):
+        """ptypy's dict of pods (name -> pod), built on demand from the blocks."""
+        from .core.pods import pods_of
+        return pods_of(self)
+
+    @property
+    def exit(self):
+        """ptypy's exit-wave container ``Cexit``."""
+        from .core.pods import exit_container
+        return exit_container(self)
+
+    @property
+    def containers(self) -> dict:
+        """ptypy's dict of containers by ID (Cprobe, Cobj, Cexit when available, Cdiff, Cmask)."""
+        out = {"Cprobe": self.probe, "Cobj": self.obj}
+        try:
+            out["Cexit"] = self.exit
+        except ImportError:             # no exit-wave container in this build
+            pass
+        out.update(Cdiff=self.diff, Cmask=self.mask)
+        return out
+
+    @property
+    def record_positions(self) -> bool:
+        """True once an engine with ``position_refinement.record`` has recorded positions (ptypy's flag)."""
+        return bool(self._record_positions or self.runtime.get("positions") is not None)
+
+    @record_positions.setter
+    def record_positions(self, value):
+        self._record_positions = bool(value)
+
+    def print_stats(self, table_format=None, detail="summary"):
+        """Log (info) ptypy's table of containers: per storage its memory (MB), shape, pixel size
+        and views; ``detail`` other than 'summary' adds per-container totals. Returns the text
+        (a beamkit extra)."""
+        npods = sum(int(b.n) * int(b.pods.K) for b in self.blocks)
+        lines = ["", f"Process #0 ---- Total Pods {npods} ({npods} active) ----", "-" * 80,
+                 "(C)ontnr : Memory : Shape            : Pixel size          : Dimensions          : Views",
+                 "(S)torgs : (MB)   : (Pixel)          : (meters)            : (meters)            : act. ",
+                 "-" * 80]
+        nviews = {b.obj.ID: int(b.n) for b in self.blocks}
+        totals = []
+        for cid, cont in self.containers.items():
+            storages = list(cont.S.values())
+            mem = sum(s.data.nbytes for s in storages) / 1e6
+            totals.append((cid, mem, len(storages)))
+            lines.append(f"{cid:<8} : {mem:6.1f} : {cont.data_type:<16} : {'':<19} : {'':<19} : {'':>5}")
+            for sid, st in cont.S.items():
+                shp = " * ".join(str(int(v)) for v in st.shape)
+                ps = " * ".join(f"{v:.2e}" for v in np.asarray(st.psize)[:2])
+                dims = " * ".join(f"{v:.2e}" for v in np.asarray(st.psize)[:2] * np.asarray(st.shape[-2:]))
+                lines.append(f"{sid:<8} : {st.data.nbytes / 1e6:6.1f} : {shp:<16} : {ps:<19} : {dims:<19} : "
+                             f"{nviews.get(sid, 0):>5}")
+        if str(detail) != "summary":
+            lines.append("-" * 80)
+            lines += [f"{cid}: {n} storages, {mem:.1f} MB" for cid, mem, n in totals]
+        text = "\n".join(lines) + "\n"
+        log.info(text)
+        return text
+
+    def plot_overview(self, fignum=100, path=None):
+        """ptypy's overview: one figure per storage (first 4 layers of objects, probes and data, the
+        first mask layer) through :func:`utils.plot_storage`; returns the figures (ptypy: None). With
+        ``path`` (a beamkit extra) each figure is also written as ``<path>_<fignum>.png``."""
+        from .plot import plot_storage
+        four = (slice(0, 4), slice(None), slice(None))
+        todo = ([(s, "linear", four, {}) for s in self.obj.S.values()]
+                + [(s, "linear", four, {}) for s in self.probe.S.values()]
+                + [(s, "log", four, dict(cmap="CMRmap")) for s in self.diff.S.values()]
+                + [(s, "log", (slice(0, 1), slice(None), slice(None)), dict(cmap="gray")) for s in self.mask.S.values()])
+        figs = []
+        for i, (st, mod, slc, kw) in enumerate(todo):
+            fig = plot_storage(st, fignum + i, mod, slc, **kw)
+            if path is not None:
+                base = os.path.splitext(str(path))[0]
+                os.makedirs(os.path.dirname(os.path.abspath(base)), exist_ok=True)
+                fig.savefig(f"{base}_{fignum + i}.png", format="png")
+            figs.append(fig)
+        return figs
 
     # ------------------------------------------------------------------ results
     @property

@@ -25,7 +25,7 @@ __all__ = ["Param", "asParam", "param_from_json", "param_from_yaml", "verbose", 
            "switch_orientation", "crop_pad", "crop_pad_axis", "crop_pad_symmetric_2d", "pad_lr", "shift_zoom",
            "zoom", "c_zoom", "complex_overload", "ellipse", "grids", "expect2", "expect3", "keV2m", "keV2nm",
            "nm2keV", "m2keV", "mass_center", "complex2hsv", "hsv2rgb", "complex2rgb", "rgb2hsv", "hsv2complex",
-           "rgb2complex", "imsave", "imload", "clean_path", "rmphaseramp", "mirror", "pause", "load_from_ptyr",
+           "rgb2complex", "imsave", "imload", "plot_storage", "clean_path", "rmphaseramp", "mirror", "pause", "load_from_ptyr",
            "parallel", "logger"]
 
 logger = verbose.logger
@@ -121,6 +121,14 @@ def keV2nm(keV):
 def nm2keV(nm):
     """Photon energy (keV) of wavelength ``nm``."""
     return 1.23984193 / np.asarray(nm, float)
+
+
+def plot_storage(S, fignum=100, modulus="linear", slices=(slice(1), slice(None), slice(None)), si_axes="x",
+                 mask=None, **kwargs):
+    """ptypy's ``u.plot_storage``: the layers of a storage in a matplotlib figure (returned); see
+    :func:`beamkit.ptycho.plot.plot_storage`."""
+    from .plot import plot_storage as _plot_storage
+    return _plot_storage(S, fignum, modulus, slices, si_axes, mask, **kwargs)
 
 
 def clean_path(path: str) -> str:
