@@ -23,7 +23,7 @@ from collections import OrderedDict
 
 import numpy as np
 
-from .storage import Container, Storage, _is_view, _new_id, vec2
+from .storage import Container, Storage, _new_id, vec2
 
 __all__ = ["Base", "View", "POD", "DEFAULT_ACCESSRULE", "pods_of", "exit_container", "attach"]
 

@@ -313,7 +313,8 @@ class Storage:
         """Shape, pixel size (m), extent (m) and number of views, one per line."""
         return (f"Shape: {self.data.shape}\n"
                 f"Pixel size (meters): {self.psize[0]:g} x {self.psize[1]:g}\n"
-                f"Dimensions (meters): {self.psize[0] * self.data.shape[-2]:g} x {self.psize[1] * self.data.shape[-1]:g}\n"
+                f"Dimensions (meters): {self.psize[0] * self.data.shape[-2]:g} x "
+                f"{self.psize[1] * self.data.shape[-1]:g}\n"
                 f"Number of views: {len(self.views)}\n")
 
     def formatted_report(self, table_format=None, offset=8, align="right", separator=" : ",
