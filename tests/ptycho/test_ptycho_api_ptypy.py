@@ -102,6 +102,7 @@ def test_citations_data_types_and_containers(P):
     assert len(P.citations) == n                          # one entry per comment, as ptypy
     assert P.data_type == "single" and P.CType is np.complex64 and P.FType is np.float32
     assert P.frames_per_block == P.p.frames_per_block
+    assert P.plotter is None
     c = P.containers
     assert c["Cobj"] is P.obj and c["Cprobe"] is P.probe and c["Cdiff"] is P.diff and c["Cmask"] is P.mask
 

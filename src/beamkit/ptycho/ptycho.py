@@ -103,6 +103,7 @@ class Ptycho:
         self._eos: dict = {}
         self.engines: dict = {}
         self.interactor = None
+        self.plotter = None                              # ptypy's plot client process; beamkit has none
         self.autosave = None
         self.autoplot = None
         self.level = 0
