@@ -9,9 +9,13 @@ Where beamkit differs from ptypy 0.9 on purpose:
   ptypy sizes it (``models.scanmodel.object_geometry``).
 * The DM/RAAR object inertia is ``object_inertia`` × the mean frame power (Σ I per frame), where
   ptypy multiplies by the mean power per detector pixel (N² times less).  The stronger inertia
-  keeps barely illuminated object pixels from blowing up: on ptypy's MoonFlower data it scores
-  DM 0.1567 / RAAR 0.1599 against 0.1733 / 0.1797 with ptypy's factor (ptypy: 0.1761 / 0.2098),
-  and on the demo's 64² scan NRMSE 0.42 against 0.45.
+  keeps barely illuminated object pixels from blowing up: on ptypy's MoonFlower data DM scores
+  0.1570-0.1579 and RAAR 0.1608-0.1613 over five starts differing by 1e-7 in the probe, against
+  0.175-0.187 (DM) and 0.207-0.210 (RAAR) with ptypy's factor (ptypy: 0.1761 / 0.2098).  With
+  ptypy's factor beamkit's DM is ptypy's: pbound, inertias, support, the inner overlap loops and
+  the first errors agree with an independent transcription of ptypy's code, and the runs part
+  only through float32 FFT rounding, which the modulus step amplifies at pixels where the model
+  amplitude is below the FFT's noise floor (the transcription itself spreads 0.175-0.183).
 * ML's line-search polynomial is evaluated in float64 (its step rule is ptypy's).
 * ``record_local_error`` stores the per-view error triples in each ``iter_info`` entry.
 * ePIE and SDR draw their view order from ``numpy.random.default_rng(seed)``; ``seed`` is an
