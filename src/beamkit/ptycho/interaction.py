@@ -37,7 +37,7 @@ __all__ = ["Server", "Client", "Server_DEFAULT", "Client_DEFAULT", "InteractionS
 log = get_logger("ptycho.interaction")
 
 _FUNCS = {"list": list, "len": len, "sorted": sorted, "tuple": tuple, "str": str, "float": float, "int": int}
-_METHODS = {"keys", "values", "items", "get", "copy", "plot_file", "recon_file", "autosave_file", "tolist", "mean",
+_METHODS = {"keys", "values", "items", "get", "copy", "plot_file", "recon_file", "autosave_file", "auto_file", "tolist", "mean",
             "sum", "max", "min"}
 _CMP = {ast.In: lambda a, b: a in b, ast.NotIn: lambda a, b: a not in b, ast.Is: lambda a, b: a is b,
         ast.IsNot: lambda a, b: a is not b, ast.Eq: lambda a, b: a == b, ast.NotEq: lambda a, b: a != b,
