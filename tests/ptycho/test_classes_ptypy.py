@@ -191,7 +191,7 @@ def test_pods_rebuilt_when_the_block_changes(tmp_path):
     P._register_block(blk)
     pods = pods_of(P)
     assert pods is not old and len(pods) == 30 and pods["P0000"].ob_view.storage is blk.obj
-    assert len(P.obj.V) == 30 and len(exit_container(P).S["SMFMFG00"].layermap) == 30
+    assert len(P.obj.V) == 30 and len(exit_container(P).S["SMFG00G00"].layermap) == 30
 
 
 def test_pod_fw_matches_the_engines_model_intensity(tmp_path):
@@ -217,14 +217,14 @@ def test_pod_fw_matches_the_engines_model_intensity(tmp_path):
 def test_exit_container(tmp_path):
     P = _ptycho(tmp_path, level=4, numiter=2)
     ex = exit_container(P)
-    assert ex.ID == "Cexit" and list(ex.S) == ["SMFMFG00"]
-    S = ex.S["SMFMFG00"]
+    assert ex.ID == "Cexit" and list(ex.S) == ["SMFG00G00"]
+    S = ex.S["SMFG00G00"]
     assert S.shape == (30, 32, 32) and S.layermap[:2] == [0, 10000] and len(ex.V) == 30
     pods = pods_of(P)
     pod = pods["P0001"]
     assert np.allclose(pod.exit, pod.probe * pod.object) and pod.ex_view.storage is S
     pod.exit = np.ones((32, 32))                                # kept while no engine iterates
-    assert np.all(exit_container(P).S["SMFMFG00"][10000] == 1)
+    assert np.all(exit_container(P).S["SMFG00G00"][10000] == 1)
     P.run()                                                     # DM keeps exit waves: the container follows
     eng = P.engines["e0"]
     st = eng.states[0]
@@ -278,3 +278,13 @@ def test_ownengine_style_difference_map_lowers_the_fourier_error(tmp_path):
     P.probe.delete_copy()
     e1 = _fourier_error(P)
     assert e1 < 0.6 * e0 and P.obj.copies == []
+
+
+def test_loading_data_allocates_no_exit_waves_and_views_need_no_pods_call(tmp_path):
+    """print_stats (run by init_data) reports Cexit without allocating n·K frames; P.diff.V works
+    without touching P.pods first (the containers know their owner from the start)."""
+    from beamkit.ptycho.core.pods import built_exit
+    P = _ptycho(tmp_path, level=2)
+    assert built_exit(P) is None and "Cexit" in P.print_stats()
+    assert len(P.diff.V) == len(P.blocks[0].indices)
+    assert built_exit(P) is None

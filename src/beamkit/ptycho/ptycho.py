@@ -96,6 +96,8 @@ class Ptycho:
         self.probe = Container("Cprobe", "complex")
         self.diff = Container("Cdiff", "real")
         self.mask = Container("Cmask", "bool")           # bool, as ptypy's (the engines keep float copies)
+        from .core.pods import attach
+        attach(self)                                     # containers list the pods' views (built lazily)
         self.blocks: list = []
         self.scans: dict = {}
         self.models: dict = {}
@@ -415,7 +417,16 @@ class Ptycho:
                  "-" * 80]
         nviews = {b.obj.ID: int(b.n) for b in self.blocks}
         totals = []
-        for cid, cont in self.containers.items():
+        from .core.pods import built_exit
+        conts = {"Cprobe": self.probe, "Cobj": self.obj}
+        ex = built_exit(self)
+        if ex is not None:
+            conts["Cexit"] = ex
+        else:                 # not allocated just to report it: n·K frames per scan
+            mb = sum(b.n * b.pods.K * int(np.prod(b.shape)) * np.dtype(self.CType).itemsize for b in self.blocks) / 1e6
+            lines.append(f"{'Cexit':<8} : {mb:6.1f} : {'complex':<16} : (allocated on first use of P.exit)")
+        conts.update(Cdiff=self.diff, Cmask=self.mask)
+        for cid, cont in conts.items():
             storages = list(cont.S.values())
             mem = sum(s.data.nbytes for s in storages) / 1e6
             totals.append((cid, mem, len(storages)))

@@ -8,7 +8,7 @@ builds the ptypy objects from them, lazily, and rebuilds them when a block chang
 * :func:`pods_of` (``P.pods``): ID -> :class:`POD`, ordered as ptypy's (per frame, per probe
   mode × object mode, energies outermost within a frame), IDs ``P0000``, ``P0001``, ...;
 * :func:`exit_container` (``P.exit``): ptypy's ``Cexit``, one storage per scan (and energy),
-  ``S<label><label>G00``, one layer per pod;
+  ``S<label>G00G00``, one layer per pod;
 * :func:`attach`: gives ``P.obj``/``P.probe``/``P.diff``/``P.mask`` their owner so that their
   ``V``/``views`` list the pods' views (``V0000``, ... per container).
 
@@ -395,10 +395,9 @@ def _scan_model(P, label):
 
 
 def _exit_ids(blk, nen):
-    """ptypy's exit storage IDs: probe ID + object ID (without 'S') + 'G<energy>'."""
-    strip = (lambda s: s[:-3] if len(s) > 3 and s[-3] == "G" and s[-2:].isdigit() else s)
-    base = strip(blk.probe.ID) + strip(blk.obj.ID)[1:]
-    return [f"{base}G{e:02d}" for e in range(nen)]
+    """ptypy's exit storage IDs: the diffraction storage's ID + 'G<energy>' (manager.py
+    ``dv.storageID + 'G%02d'``); beamkit's diffraction storage of a scan has the object's ID."""
+    return [f"{blk.obj.ID}G{e:02d}" for e in range(nen)]
 
 
 def _build(P, fac: _Facade) -> None:
@@ -511,8 +510,14 @@ def pods_of(ptycho) -> dict:
     return _facade(ptycho).pods
 
 
+def built_exit(ptycho):
+    """``P.exit`` if it has been built already, else None (building it allocates n·K frames)."""
+    fac = _FACADES.get(ptycho)
+    return None if fac is None else getattr(fac, "exit", None)
+
+
 def exit_container(ptycho) -> Container:
-    """ptypy's ``P.exit`` ('Cexit'): per scan (and energy) one storage ``S<label><label>G00`` with
+    """ptypy's ``P.exit`` ('Cexit'): per scan (and energy) one storage ``S<label>G00G00`` with
     one layer per pod (labels frame·10000 + probe mode·100 + object mode). It holds the exit waves
     of the last engine that keeps them (DM, RAAR, ePIE-like with exit buffers; ptypy's convention,
     probe × object in the sample plane) or, without one, probe × object; it is refilled from that
