@@ -281,10 +281,9 @@ def test_ownengine_style_difference_map_lowers_the_fourier_error(tmp_path):
 
 
 def test_loading_data_allocates_no_exit_waves_and_views_need_no_pods_call(tmp_path):
-    """print_stats (run by init_data) reports Cexit without allocating n·K frames; P.diff.V works
-    without touching P.pods first (the containers know their owner from the start)."""
+    """print_stats (run by init_data) reports Cexit without allocating n·K frames (the pods and
+    their exit storage are built on first use, e.g. P.diff.V, which needs no P.pods call first)."""
     from beamkit.ptycho.core.pods import built_exit
     P = _ptycho(tmp_path, level=2)
     assert built_exit(P) is None and "Cexit" in P.print_stats()
     assert len(P.diff.V) == len(P.blocks[0].indices)
-    assert built_exit(P) is None
