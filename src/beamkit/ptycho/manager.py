@@ -11,7 +11,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from .models.propagation import FramePropagator, frame_propagator
 from .utils import Param
+
+GeoPropagator = FramePropagator          # the name this module used first
 
 __all__ = ["ModelManager", "ScanFacade", "Geo", "GeoPropagator", "Bibliography", "JournalArticle",
            "ENGINE_ARTICLES", "PTYPY_ARTICLE"]
@@ -20,51 +23,6 @@ _KEV2M = 1.2398419843320026e-9
 
 
 # ---------------------------------------------------------------------------- geometry
-class GeoPropagator:
-    """The propagator of one geometry, on 2-d (or stacked) frames in ptypy's convention.
-
-    ``fw(x)``: sample-plane frame (centred, the probe's frame) -> centred detector frame;
-    ``bw(y)``: its inverse (adjoint). Far field: x is multiplied by ptypy's phase factor
-    ``pre_curve`` = exp(iπ(x² + y²)/(λz)) before beamkit's unitary FFT, as ptypy's
-    ``BasicFarfieldPropagator`` does (ptypy's detector-side phase is left out: it changes no
-    intensity). Near field: the angular-spectrum propagator.
-    """
-
-    def __init__(self, prop, curve=None, dtype=np.complex64):
-        self._prop = prop
-        self.dtype = np.dtype(dtype)
-        self.pre_curve = None if curve is None else np.asarray(curve).astype(self.dtype)
-        self.crop_pad = np.asarray(getattr(prop, "crop_pad", (0, 0)), int)
-        self.sh = np.asarray(prop.shape[-2:], int) + self.crop_pad
-
-    @property
-    def kind(self) -> str:
-        return self._prop.kind
-
-    def _out(self, a):
-        be = self._prop.be
-        return np.asarray(be.to_numpy(a)).astype(self.dtype, copy=False)
-
-    def fw(self, W):
-        """Forward propagation of ``W`` (..., Ny, Nx) to the (centred) detector plane."""
-        x = np.asarray(W).astype(self.dtype)
-        if self.pre_curve is not None:
-            x = x * self.pre_curve
-        y = self._out(self._prop.fw(self._prop.be.asarray(x)))
-        return np.ascontiguousarray(self._prop.to_detector(y))
-
-    def bw(self, W):
-        """Backward propagation of a (centred) detector frame ``W`` to the sample plane."""
-        y = np.ascontiguousarray(self._prop.from_detector(np.asarray(W).astype(self.dtype)))
-        x = self._out(self._prop.bw(self._prop.be.asarray(y)))
-        if self.pre_curve is not None:
-            x = x * self.pre_curve.conj()
-        return x
-
-    def __repr__(self):
-        return f"GeoPropagator({self.kind}, shape={tuple(self.sh)})"
-
-
 class Geo:
     """ptypy's ``Geo`` for one energy of a scan (read-only here: beamkit fixes the geometry when
     the data are loaded). Lengths in m, energy in keV; ``resolution``/``psize``/``shape`` are
@@ -72,25 +30,18 @@ class Geo:
 
     def __init__(self, blk, index: int = 0, factor: float = 1.0, dtype=np.complex64):
         meta = blk.meta
-        prop = blk.prop
         self._blk = blk
         self.index = int(index)
         r = max(int(getattr(blk, "resample", 1)), 1)
-        kind = "nearfield" if getattr(prop, "kind", "farfield") == "nearfield" else "farfield"
+        self._propagator = frame_propagator(blk, self.index, dtype)
+        sub = self._propagator.prop
+        kind = "nearfield" if sub.kind == "nearfield" else "farfield"
         energy = float(meta.get("energy", 7.2)) * float(factor)
         self.p = Param(energy=energy, lam=_KEV2M / energy, distance=float(meta.get("distance", 7.19)),
                        psize=np.broadcast_to(np.asarray(meta.get("psize", 172e-6), float), (2,)) / r,
                        resolution=np.asarray(blk.obj.psize, float).copy(), shape=np.asarray(blk.shape, int),
                        propagation=kind, resample=r, center="fftshift", origin="fftshift",
-                       misfit=np.asarray(getattr(prop, "crop_pad", (0, 0)), float))
-        subs = getattr(prop, "props", None)
-        if subs is not None:                                   # several energies (ptypy's geometries)
-            sub, ph = subs[self.index], prop.phases[self.index]
-            curve = None if ph is None else prop.be.to_numpy(ph)
-        else:
-            from .engines.base import farfield_curve
-            sub, curve = prop, farfield_curve(blk, dtype)
-        self._propagator = GeoPropagator(sub, curve, dtype)
+                       misfit=np.asarray(getattr(sub, "crop_pad", (0, 0)), float))
 
     energy = property(lambda self: self.p.energy, doc="photon energy (keV)")
     lam = property(lambda self: self.p.lam, doc="wavelength (m)")

@@ -34,28 +34,27 @@ def test_nearfield_kernel_is_ptypys_and_shared_with_the_simulation():
     np.testing.assert_allclose(prop.fw(x.astype(np.complex64)), nearfield(x, z, lam, res), atol=1e-5)
 
 
-@pytest.mark.parametrize("crop_pad", [(4, 4), (-4, -4), (6, -2)])
-def test_farfield_misfit_propagator_is_ptypys_and_adjoint(crop_pad):
+@pytest.mark.parametrize("crop_pad_", [(4, 4), (-4, -4), (6, -2)])
+def test_farfield_misfit_propagator_is_ptypys_and_adjoint(crop_pad_):
     """A forced object pixel pads (or crops) the real-space frame to N + crop_pad, FFTs and keeps
     the central N detector frequencies (ptypy's BasicFarfieldPropagator with misfit); bw is fw's adjoint."""
     rng = np.random.default_rng(0)
     x = rng.normal(size=(3, 16, 16)) + 1j * rng.normal(size=(3, 16, 16))
     y = rng.normal(size=(3, 16, 16)) + 1j * rng.normal(size=(3, 16, 16))
-    prop = FarFieldPropagator((16, 16), crop_pad=crop_pad)
-    assert prop.fft_shape == (16 + crop_pad[0], 16 + crop_pad[1])
+    prop = FarFieldPropagator((16, 16), crop_pad=crop_pad_)
+    assert prop.fft_shape == (16 + crop_pad_[0], 16 + crop_pad_[1])
     np.testing.assert_allclose(np.vdot(prop.fw(x), y), np.vdot(x, prop.bw(y)), rtol=1e-10)
 
-    def centred(a, shape):                      # ptypy's symmetric crop_pad on the last two axes
-        out = np.zeros(a.shape[:-2] + tuple(shape), a.dtype)
-        k = [min(n, m) for n, m in zip(a.shape[-2:], shape)]
-        src = tuple(slice((n - q) // 2, (n - q) // 2 + q) for n, q in zip(a.shape[-2:], k))
-        dst = tuple(slice((m - q) // 2, (m - q) // 2 + q) for m, q in zip(shape, k))
-        out[(Ellipsis,) + dst] = a[(Ellipsis,) + src]
-        return out
-    ref = np.fft.fftshift(np.fft.fft2(np.fft.ifftshift(centred(x, prop.fft_shape), axes=(-2, -1)), norm="ortho"),
+    from beamkit.ptycho.utils_array import crop_pad           # ptypy's u.crop_pad: planes added in total
+    M = prop.fft_shape
+    ref = np.fft.fftshift(np.fft.fft2(np.fft.ifftshift(crop_pad(x, list(crop_pad_)), axes=(-2, -1)), norm="ortho"),
                           axes=(-2, -1))
+    ref = crop_pad(ref, [-c for c in crop_pad_])
     got = np.fft.fftshift(prop.fw(x), axes=(-2, -1))
-    np.testing.assert_allclose(np.abs(got), np.abs(centred(ref, (16, 16))), atol=1e-9)
+    # beamkit transforms the centred frame without ifftshift: a factor exp(iπ·k·2(M//2)/M) per axis
+    k = np.fft.fftshift(np.fft.fftfreq(16) * 16)
+    ramp = np.exp(1j * np.pi * (k[:, None] * 2 * (M[0] // 2) / M[0] + k[None, :] * 2 * (M[1] // 2) / M[1]))
+    np.testing.assert_allclose(got, ref * ramp, atol=1e-9)
 
 
 def test_forced_resolution_builds_and_reconstructs(sim):

@@ -31,15 +31,25 @@ def test_each_energy_scales_the_diffraction_pattern():
 
 
 def test_two_energy_data_reconstruct_with_the_spectral_model(sim):
-    energies = [1.0, 0.9]
+    N = sim["data"].shape[-1]
+    energies = [1.0, N / (N + 4)]               # the second energy's frame is padded by exactly 4 px
     poly = make_model("Full", {"coherence": {"energies": energies}}).build(sim["data"], sim["positions"], sim["meta"])
     assert poly.pods.K == 2 and list(poly.pods.probe_modes) == [0, 0] and farfield_curve(poly) is None
-    # data made by the two-energy model from the true object and probe
-    N = sim["data"].shape[-1]
+    assert [p.crop_pad for p in poly.prop.props] == [(0, 0), (4, 4)]
+    # data made independently: per energy, ptypy's phase factor at that wavelength, the frame padded
+    # centrally to N/f px, a centred unitary FFT, the central N detector pixels; intensities summed
+    from beamkit.ptycho.data.illumination import farfield_phase
     O, P = sim["object"], sim["probe"]
-    ex = np.stack([P * O[y:y + N, x:x + N] for y, x in sim["corners"]])[:, None]
-    F = poly.prop.fw(np.concatenate([ex, ex], axis=1).astype(np.complex64))
-    data = np.fft.fftshift((np.abs(F) ** 2).sum(axis=1), axes=(-2, -1))
+    lam, dist, ps = poly.meta["wavelength"], poly.meta["distance"], float(poly.obj.psize[0])
+    ex = np.stack([P * O[y:y + N, x:x + N] for y, x in sim["corners"]])
+    data = 0
+    for f in energies:
+        M = int(round(N / f))
+        w = ex * farfield_phase((N, N), ps, lam / f, dist)
+        w = np.pad(w, ((0, 0), ((M - N) // 2,) * 2, ((M - N) // 2,) * 2))
+        F = np.fft.fftshift(np.fft.fft2(np.fft.ifftshift(w, axes=(-2, -1)), norm="ortho"), axes=(-2, -1))
+        c = (M - N) // 2
+        data = data + np.abs(F[:, c:c + N, c:c + N]) ** 2
     errs = {}
     for name, pars in (("mono", {}), ("poly", {"coherence": {"energies": energies}})):
         blk = make_model("Full", pars).build(data, sim["positions"], sim["meta"])
@@ -57,3 +67,18 @@ def test_two_energy_data_reconstruct_with_the_spectral_model(sim):
             sim["data"], sim["positions"], sim["meta"])
     with pytest.raises(ParameterError, match="energies"):
         make_model("Full", {"coherence": {"energies": [1.0, -1.0]}}).build(sim["data"], sim["positions"], sim["meta"])
+
+
+def test_spectral_geometries_and_errors_name_their_parameter(sim):
+    """Each energy's geometry reports its own propagation and misfit (near field stays near field);
+    an energy that leaves no FFT frame names coherence.energies."""
+    from beamkit.ptycho.manager import Geo
+    N = sim["data"].shape[-1]
+    far = make_model("Full", {"coherence": {"energies": [1.0, N / (N + 4)]}}).build(sim["data"], sim["positions"], sim["meta"])
+    g = [Geo(far, e) for e in range(2)]
+    assert [x.propagation for x in g] == ["farfield", "farfield"] and list(g[1].p.misfit) == [4, 4]
+    near = make_model("Full", {"propagation": "nearfield", "coherence": {"energies": [1.0, 1.2]}}).build(
+        sim["data"], sim["positions"], sim["meta"])
+    assert near.prop.kind == "nearfield-polychromatic" and Geo(near, 1).propagation == "nearfield"
+    with pytest.raises(ParameterError, match="coherence.energies"):
+        make_model("Full", {"coherence": {"energies": [1.0, 50.0]}}).build(sim["data"], sim["positions"], sim["meta"])

@@ -23,6 +23,7 @@ from collections import OrderedDict
 
 import numpy as np
 
+from ..models.propagation import frame_propagator
 from .storage import Container, Storage, _new_id, vec2
 
 __all__ = ["Base", "View", "POD", "DEFAULT_ACCESSRULE", "pods_of", "exit_container", "attach"]
@@ -254,7 +255,7 @@ class POD:
             if v is not None:
                 v._add_pod(self)
         self.geometry = geometry
-        self._propagation = propagation      # (propagator on FFT-ordered frames, sample-plane phase or None)
+        self._propagation = propagation      # models.propagation.FramePropagator of the pod's energy
         self.pr_view, self.ob_view = self.V["probe"], self.V["obj"]
         self.ex_view, self.di_view, self.ma_view = self.V["exit"], self.V["diff"], self.V["mask"]
         self.use_exit_container = self.ex_view is not None
@@ -313,19 +314,11 @@ class POD:
     def fw(self, x) -> np.ndarray:
         """Sample-plane frame ``x`` (Ny, Nx) -> centred detector frame (unitary; far field:
         ``x`` times ptypy's phase factor exp(iπ(x² + y²)/(λz)) before the FFT)."""
-        prop, phase = self._propagation
-        a = np.asarray(x)
-        if phase is not None:
-            a = a * phase
-        y = prop.be.to_numpy(prop.fw(prop.be.asarray(np.ascontiguousarray(a))))
-        return np.ascontiguousarray(prop.to_detector(np.asarray(y)))
+        return self._propagation.fw(x)
 
     def bw(self, y) -> np.ndarray:
         """Centred detector frame ``y`` -> sample-plane frame (the inverse of :meth:`fw`)."""
-        prop, phase = self._propagation
-        a = np.ascontiguousarray(prop.from_detector(np.asarray(y)))
-        x = np.asarray(prop.be.to_numpy(prop.bw(prop.be.asarray(a))))
-        return x if phase is None else x * phase.conj()
+        return self._propagation.bw(y)
 
     def __repr__(self):
         return f"POD({self.ID!r}, probe={self.pr_view.ID}, obj={self.ob_view.ID}, diff={self.di_view.ID})"
@@ -368,16 +361,6 @@ def _same(a, b) -> bool:
 
 def _iterations(P) -> int:
     return len((getattr(P, "runtime", None) or {}).get("iter_info") or [])
-
-
-def _propagation(blk, e: int):
-    """(propagator, phase) of energy ``e`` of a block, phase ptypy's far-field factor or None."""
-    subs = getattr(blk.prop, "props", None)
-    if subs is not None:
-        ph = blk.prop.phases[e]
-        return subs[e], (None if ph is None else np.asarray(blk.prop.be.to_numpy(ph)))
-    from ..engines.base import farfield_curve
-    return blk.prop, farfield_curve(blk, np.dtype(blk.probe.dtype) if np.iscomplexobj(blk.probe.data) else np.complex64)
 
 
 def _geometry(P, label, e):
@@ -430,7 +413,7 @@ def _build(P, fac: _Facade) -> None:
                         layermap=labels, owner=ex)
             ex.storages[eid] = s
             exS.append(s)
-        props = [_propagation(blk, e) for e in range(nen)]
+        props = [frame_propagator(blk, e, _cdtype(blk)) for e in range(nen)]
         geos = [_geometry(P, blk.label, e) for e in range(nen)]
         model = _scan_model(P, blk.label)
         src = blk.views if oS is blk.obj else None
@@ -523,3 +506,7 @@ def exit_container(ptycho) -> Container:
     probe × object in the sample plane) or, without one, probe × object; it is refilled from that
     state when iterations ran since, and otherwise keeps what was written to it."""
     return _facade(ptycho).exit
+
+
+def _cdtype(blk):
+    return np.dtype(blk.probe.dtype) if np.iscomplexobj(blk.probe.data) else np.complex64

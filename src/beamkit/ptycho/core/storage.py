@@ -725,16 +725,6 @@ class Views:
                 self._flat[changed] = ry[:, :, None] * nx + rx[:, None, :]
             self._mat = None
 
-    def set_corners(self, corners) -> None:
-        """Move views to integer corners (n, 2). A view whose corner changes is shifted by that many
-        pixels (its sub-pixel remainder is kept); the others keep their coordinates exactly."""
-        corners = np.asarray(corners, np.int64).reshape(-1, 2)
-        if corners.shape != self.corners.shape:
-            raise ParameterError("Views.set_corners", f"corners of shape {self.corners.shape}", corners.shape)
-        idx = np.flatnonzero((corners != self.corners).any(axis=1))
-        if len(idx):
-            self.move(idx, self.coords[idx] + (corners[idx] - self.corners[idx]) * self.storage.psize)
-
     def __len__(self):
         return len(self.corners)
 

@@ -13,7 +13,7 @@ import numpy as np
 
 from ...core.log import get_logger
 from ...errors import ParameterError
-from ..models.propagation import get_backend
+from ..models.propagation import farfield_curve, get_backend
 from .kernels import RowBlockCSR, gather, shift_frames, support_mask
 
 __all__ = ["BaseEngine", "EngineState", "BASE_DEFAULTS", "POSREF_DEFAULTS", "merge", "farfield_curve", "posref_conf"]
@@ -60,27 +60,6 @@ def posref_conf(user, tree=None):
 
 def _plain(d):
     return {k: (_plain(v) if isinstance(v, dict) else v) for k, v in dict(d).items()}
-
-
-def farfield_curve(blk, dtype=np.complex64):
-    """ptypy's sample-plane phase factor exp(iπ(x² + y²)/(λz)) on the probe frame, or None.
-
-    ptypy's far-field propagator multiplies the exit wave by this factor before its FFT (and by
-    the conjugate after the inverse FFT), with x, y measured from pixel N//2 in object pixels
-    (m), λ the wavelength and z the distance (m). beamkit's far-field propagator is the plain
-    unitary FFT, so the engines carry the probe as P·curve internally and hand back P (the
-    probe in ptypy's convention) to the storage. None for near field or missing geometry. With
-    a forced ``scan.resolution`` λz carries ptypy's rounding correction (``meta['lz_scale']``).
-    """
-    if getattr(getattr(blk, "prop", None), "kind", None) != "farfield":
-        return None
-    meta = getattr(blk, "meta", {}) or {}
-    lam, dist = meta.get("wavelength"), meta.get("distance")
-    if lam is None or dist is None:
-        return None
-    from ..data.illumination import farfield_phase
-    return farfield_phase(blk.probe.data.shape[-2:], blk.obj.psize, lam, float(dist) * float(meta.get("lz_scale", 1.0)),
-                          dtype)
 
 
 def _tree_defaults(name):
@@ -350,6 +329,8 @@ class BaseEngine:
         if conf is None:
             return
         from .posref import PositionRefinement
+        # reproducible like the engines' view order: its own stream of the engine's seed (None: fresh)
+        conf = dict(conf, seed=self.p.get("seed", 0))
         self.posref = PositionRefinement(conf, self.numiter)
         if not self.posref.active(self.states):
             self.posref = None

@@ -41,7 +41,8 @@ def reduce_dimension(P, dim: int, xp=np):
     n, Mp = P.shape[:2]
     A = P.reshape(n * Mp, -1)
     dim = int(max(1, min(dim, A.shape[0])))
-    G = (A.conj() @ A.T).astype(np.complex128)
+    A2 = A.astype(np.complex128)
+    G = A2.conj() @ A2.T
     w, V = xp.linalg.eigh(G)                       # ascending
     V = V[:, ::-1][:, :dim].astype(A.dtype)
     modes = V.T @ A
@@ -90,11 +91,13 @@ class DMOPR(_OPRMixin, DM):
         st.num_ready = False
         ip = float(self.p["IP_metric"])
         P = st.P.copy()
-        Ok = pods_object(gather(st.O, st.flat, st.corners), st.om)          # (n, K, Ny, Nx)
-        for k in range(st.K):                                                 # pod by pod, as ptypy
-            m = int(st.pm[k])
-            O = Ok[:, k]
-            P[:, m] = (P[:, m] + ip * O.conj() * st.psi[:, k]) / (O.real ** 2 + O.imag ** 2 + ip)
+
+        def part(s, e):                                                       # frames s..e, pod by pod, as ptypy
+            Ok = pods_object(gather(st.O, st.flat[s:e], st.corners[s:e]), st.om)     # (e - s, K, Ny, Nx)
+            for k in range(st.K):
+                m, O = int(st.pm[k]), Ok[:, k]
+                P[s:e, m] = (P[s:e, m] + ip * O.conj() * st.psi[s:e, k]) / (O.real ** 2 + O.imag ** 2 + ip)
+        st.runner.map(part)
         P = self._subspace(i, P)
         return self.accept_probe(st, self.apply_probe_support(i, P.astype(self.cdt)))
 

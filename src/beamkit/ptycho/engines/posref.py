@@ -63,7 +63,8 @@ class PositionRefinement:
             if val < lo:
                 raise ParameterError(f"position_refinement.{key}", f">= {lo}", val)
         self.record = bool(conf.get("record", False))
-        self.rng = np.random.default_rng(conf.get("seed"))
+        seed = conf.get("seed")
+        self.rng = np.random.default_rng(None if seed is None else [int(seed), 1])   # not the view-order stream
         self.moved = 0
 
     def active(self, states) -> bool:

@@ -18,7 +18,7 @@ import numpy as np
 from ...errors import ParameterError
 
 __all__ = ["Backend", "get_backend", "FarFieldPropagator", "NearFieldPropagator", "PolychromaticPropagator",
-           "make_propagator"]
+           "FramePropagator", "make_propagator", "frame_propagator", "farfield_curve"]
 
 
 class Backend:
@@ -125,14 +125,13 @@ class FarFieldPropagator:
 
     kind = "farfield"
 
-    def __init__(self, shape, backend: Backend | None = None, crop_pad=(0, 0)):
+    def __init__(self, shape, backend: Backend | None = None, crop_pad=(0, 0), key="scan.resolution"):
         self.shape = tuple(shape)
         self.be = backend or get_backend()
         self.crop_pad = tuple(int(c) for c in np.broadcast_to(np.asarray(crop_pad, int), (2,)))
         self.fft_shape = tuple(n + c for n, c in zip(self.shape[-2:], self.crop_pad))
         if min(self.fft_shape) < 2:
-            raise ParameterError("scan.resolution", "an object pixel that leaves an FFT frame of at least 2 px",
-                                 self.fft_shape)
+            raise ParameterError(key, "a value that leaves an FFT frame of at least 2 px", self.fft_shape)
         if any(self.crop_pad):
             # detector index (FFT order) in the larger frame of each frequency of the smaller one
             small = [min(n, m) for n, m in zip(self.shape[-2:], self.fft_shape)]
@@ -223,25 +222,25 @@ class PolychromaticPropagator:
     propagator of that geometry does.
     """
 
-    kind = "farfield-polychromatic"
-
     def __init__(self, props, pods_per_energy: int, phases=None):
         self.props = list(props)
+        self.kind = self.props[0].kind + "-polychromatic"     # never plain 'farfield': no folded phase
         self.k = int(pods_per_energy)
         self.be = self.props[0].be
         self.shape = self.props[0].shape
         self.phases = [None if ph is None else self.be.asarray(ph) for ph in (phases or [None] * len(self.props))]
 
     def _each(self, x, inverse, workers):
-        out = []
+        out = self.be.xp.empty(x.shape, np.result_type(x.dtype, np.complex64))
         for e, (prop, ph) in enumerate(zip(self.props, self.phases)):
-            part = x[..., e * self.k:(e + 1) * self.k, :, :]
+            sl = (Ellipsis, slice(e * self.k, (e + 1) * self.k), slice(None), slice(None))
             if inverse:
-                part = prop.bw(part, workers)
-                out.append(part if ph is None else part * ph.conj())
+                out[sl] = prop.bw(x[sl], workers)
+                if ph is not None:
+                    out[sl] *= ph.conj()
             else:
-                out.append(prop.fw(part if ph is None else part * ph, workers))
-        return self.be.xp.concatenate(out, axis=-3)
+                out[sl] = prop.fw(x[sl] if ph is None else x[sl] * ph, workers)
+        return out
 
     def fw(self, x, workers=None):
         return self._each(x, False, workers)
@@ -256,12 +255,91 @@ class PolychromaticPropagator:
         return self.props[0].from_detector(a)
 
 
-def make_propagator(kind: str, shape, psize=None, distance=None, wavelength=None, backend=None, crop_pad=(0, 0)):
-    """'farfield' or 'nearfield' propagator for frames of ``shape`` (``crop_pad``: far-field misfit, px)."""
+def farfield_curve(blk, dtype=np.complex64):
+    """ptypy's sample-plane phase factor exp(iπ(x² + y²)/(λz)) on the probe frame, or None.
+
+    ptypy's far-field propagator multiplies the exit wave by this factor before its FFT (and by
+    the conjugate after the inverse FFT), with x, y measured from pixel N//2 in object pixels
+    (m), λ the wavelength and z the distance (m). beamkit's far-field propagator is the plain
+    unitary FFT, so the engines carry the probe as P·curve internally and hand back P (the
+    probe in ptypy's convention) to the storage. None for near field, several energies (their
+    propagator applies each energy's factor) or missing geometry. With a forced
+    ``scan.resolution`` λz carries ptypy's rounding correction (``meta['lz_scale']``).
+    """
+    if getattr(getattr(blk, "prop", None), "kind", None) != "farfield":
+        return None
+    meta = getattr(blk, "meta", {}) or {}
+    lam, dist = meta.get("wavelength"), meta.get("distance")
+    if lam is None or dist is None:
+        return None
+    from ..data.illumination import farfield_phase
+    return farfield_phase(blk.probe.data.shape[-2:], blk.obj.psize, lam, float(dist) * float(meta.get("lz_scale", 1.0)),
+                          dtype)
+
+
+class FramePropagator:
+    """The propagator of one geometry, on 2-d (or stacked) frames in ptypy's convention.
+
+    ``fw(x)``: sample-plane frame (centred, the probe's frame) -> centred detector frame;
+    ``bw(y)``: its inverse (adjoint). Far field: x is multiplied by ptypy's phase factor
+    ``pre_curve`` = exp(iπ(x² + y²)/(λz)) before beamkit's unitary FFT, as ptypy's
+    ``BasicFarfieldPropagator`` does (ptypy's detector-side phase is left out: it changes no
+    intensity). Near field: the angular-spectrum propagator.
+    """
+
+    def __init__(self, prop, curve=None, dtype=np.complex64):
+        self.prop = prop
+        self.dtype = np.dtype(dtype)
+        self.pre_curve = None if curve is None else np.asarray(curve).astype(self.dtype)
+        self.crop_pad = np.asarray(getattr(prop, "crop_pad", (0, 0)), int)
+        self.sh = np.asarray(prop.shape[-2:], int) + self.crop_pad
+
+    @property
+    def kind(self) -> str:
+        return self.prop.kind
+
+    def _out(self, a):
+        be = self.prop.be
+        return np.asarray(be.to_numpy(a)).astype(self.dtype, copy=False)
+
+    def fw(self, W):
+        """Forward propagation of ``W`` (..., Ny, Nx) to the (centred) detector plane."""
+        x = np.asarray(W).astype(self.dtype)
+        if self.pre_curve is not None:
+            x = x * self.pre_curve
+        y = self._out(self.prop.fw(self.prop.be.asarray(x)))
+        return np.ascontiguousarray(self.prop.to_detector(y))
+
+    def bw(self, W):
+        """Backward propagation of a (centred) detector frame ``W`` to the sample plane."""
+        y = np.ascontiguousarray(self.prop.from_detector(np.asarray(W).astype(self.dtype)))
+        x = self._out(self.prop.bw(self.prop.be.asarray(y)))
+        if self.pre_curve is not None:
+            x = x * self.pre_curve.conj()
+        return x
+
+    def __repr__(self):
+        return f"FramePropagator({self.kind}, shape={tuple(self.sh)})"
+
+
+def make_propagator(kind: str, shape, psize=None, distance=None, wavelength=None, backend=None, crop_pad=(0, 0),
+                    key="scan.resolution"):
+    """'farfield' or 'nearfield' propagator for frames of ``shape`` (``crop_pad``: far-field misfit, px;
+    ``key``: the parameter named when the misfit leaves no frame)."""
     if kind == "farfield":
-        return FarFieldPropagator(shape, backend, crop_pad)
+        return FarFieldPropagator(shape, backend, crop_pad, key)
     if kind == "nearfield":
         if psize is None or distance is None or wavelength is None:
             raise ParameterError("scan.propagation", "psize, distance and energy for near field", None)
         return NearFieldPropagator(shape, psize, distance, wavelength, backend)
     raise ParameterError("scan.propagation", "'farfield' or 'nearfield'", kind)
+
+
+def frame_propagator(blk, energy_index: int = 0, dtype=np.complex64) -> FramePropagator:
+    """The single-frame propagator (ptypy's convention) of energy ``energy_index`` of a scan block."""
+    prop = blk.prop
+    subs = getattr(prop, "props", None)
+    if subs is not None:                                   # several energies (ptypy's geometries)
+        ph = prop.phases[energy_index]
+        return FramePropagator(subs[energy_index], None if ph is None else prop.be.to_numpy(ph), dtype)
+    return FramePropagator(prop, farfield_curve(blk, dtype), dtype)

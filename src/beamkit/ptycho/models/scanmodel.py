@@ -80,7 +80,7 @@ def spectral_propagator(kind, fshape, opsize, dpsize, dist, lam, energies, pods_
         if kind == "farfield":
             natural = lam_e * dist / (np.asarray(fshape, float) * np.asarray(dpsize, float))
             _, cp, lzs = forced_resolution(opsize, natural, fshape, 1, kind, key)
-            props.append(FarFieldPropagator(fshape, backend, cp))
+            props.append(FarFieldPropagator(fshape, backend, cp, key))
             phases.append(farfield_phase(fshape, opsize, lam_e, dist * lzs))
         else:
             props.append(NearFieldPropagator(fshape, opsize, dist, lam_e, backend))
@@ -244,7 +244,8 @@ class ScanModel:
         pods = PodTable(npm, nom, n, self.probe_per_view)
         energies = self._energies(r)
         if energies is None:
-            prop = make_propagator(kind, fshape, opsize, dist if kind == "nearfield" else None, lam, self.be, crop_pad)
+            prop = make_propagator(kind, fshape, opsize, dist if kind == "nearfield" else None, lam, self.be, crop_pad,
+                                   f"scans.{self.label}.resolution")
         else:                                   # ptypy's multispectral geometries, achromatic probe and object
             prop = spectral_propagator(kind, fshape, opsize, dpsize, dist, lam, energies, pods.K, self.be,
                                        f"scans.{self.label}.coherence.energies")
