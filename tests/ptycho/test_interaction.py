@@ -223,3 +223,28 @@ def test_connection_limit_and_shutdown():
         a.stop()
     finally:
         srv.stop()
+
+
+def test_requests_reach_data_only():
+    """Clients must not reach code: modules, classes and functions are refused on the way (a
+    module attribute of an engine led to os.system before), methods only as (type, method)
+    pairs, and no request builds a huge sequence."""
+    import os
+    import types
+    from beamkit.errors import AccessDenied
+    from beamkit.ptycho.interaction import safe_assign, safe_eval
+
+    class Engine:
+        xp = np                                    # engines hold their array module
+        fn = staticmethod(os.getcwd)
+    ns = {"E": Engine(), "d": {"a": np.arange(3.0)}, "box": types.SimpleNamespace(v=1)}
+    for expr in ("E.xp", "E.xp.f2py.os.environ.copy()", "E.fn()", "E.xp.zeros(3)", "d['a'].fill(0)",
+                 "'x' * 100000 * 100000", "[0] * 20000000"):
+        with pytest.raises(AccessDenied):
+            safe_eval(expr, ns)
+    for code in ("box.v = E.xp", "E.xp.get = 1", "box.w = E.fn"):
+        with pytest.raises(AccessDenied):
+            safe_assign(code, ns)
+    assert safe_eval("list(d.keys())", ns) == ["a"] and safe_eval("d['a'].mean()", ns) == 1.0
+    safe_assign("box.v = d['a'].max() * 2", ns)
+    assert ns["box"].v == 4.0

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import ast
 import secrets
+import types
 import string
 import threading
 import time
@@ -37,8 +38,39 @@ __all__ = ["Server", "Client", "Server_DEFAULT", "Client_DEFAULT", "InteractionS
 log = get_logger("ptycho.interaction")
 
 _FUNCS = {"list": list, "len": len, "sorted": sorted, "tuple": tuple, "str": str, "float": float, "int": int}
-_METHODS = {"keys", "values", "items", "get", "copy", "plot_file", "recon_file", "autosave_file", "auto_file", "tolist", "mean",
-            "sum", "max", "min"}
+_MAPPING_METHODS = {"keys", "values", "items", "get", "copy"}
+_ARRAY_METHODS = {"tolist", "mean", "sum", "max", "min", "copy"}
+_PATHS_METHODS = {"plot_file", "recon_file", "autosave_file", "auto_file"}
+_MAX_ITEMS = 10 ** 7          # largest sequence a request may build (str * int, list * int)
+_MAX_QUEUED = 1000            # queued GET/SET/DO requests per client between two iteration blocks
+_MAX_MESSAGE = 2 ** 28        # bytes of one request (a SET of a large object still fits)
+_CODE = (types.ModuleType, type, types.FunctionType, types.BuiltinFunctionType, types.MethodType,
+         types.BuiltinMethodType, types.CodeType, types.FrameType, types.GeneratorType, types.TracebackType)
+
+
+def _exposed(v, what):
+    """Refuse modules, classes, functions and other code objects: a request reaches data only."""
+    if isinstance(v, _CODE) or (callable(v) and not hasattr(v, "__array__") and not isinstance(v, (dict, list))):
+        raise AccessDenied(f"{what} is code ({type(v).__name__}), not data")
+    return v
+
+
+def _method(obj, name):
+    """The allowed (type, method) pairs: mappings, arrays, Paths' file names."""
+    import numpy as np
+    from .autosave import Paths
+    if (isinstance(obj, dict) and name in _MAPPING_METHODS) or \
+            (isinstance(obj, (np.ndarray, np.generic)) and name in _ARRAY_METHODS) or \
+            (isinstance(obj, Paths) and name in _PATHS_METHODS):
+        return getattr(obj, name)
+    raise AccessDenied(f"method {name!r} of {type(obj).__name__} is not allowed")
+
+
+def _times(a, b):
+    for seq, n in ((a, b), (b, a)):
+        if isinstance(seq, (str, bytes, list, tuple)) and isinstance(n, int) and len(seq) * max(n, 0) > _MAX_ITEMS:
+            raise AccessDenied(f"a sequence of more than {_MAX_ITEMS} items")
+    return a * b
 _CMP = {ast.In: lambda a, b: a in b, ast.NotIn: lambda a, b: a not in b, ast.Is: lambda a, b: a is b,
         ast.IsNot: lambda a, b: a is not b, ast.Eq: lambda a, b: a == b, ast.NotEq: lambda a, b: a != b,
         ast.Lt: lambda a, b: a < b, ast.Gt: lambda a, b: a > b, ast.LtE: lambda a, b: a <= b, ast.GtE: lambda a, b: a >= b}
@@ -58,9 +90,9 @@ def _ev(node, ns):
     if isinstance(node, ast.Attribute):
         if node.attr.startswith("_"):
             raise AccessDenied(f"private attribute {node.attr!r} is not accessible")
-        return getattr(_ev(node.value, ns), node.attr)
+        return _exposed(getattr(_ev(node.value, ns), node.attr), f"attribute {node.attr!r}")
     if isinstance(node, ast.Subscript):
-        return _ev(node.value, ns)[_ev(node.slice, ns)]
+        return _exposed(_ev(node.value, ns)[_ev(node.slice, ns)], "item")
     if isinstance(node, ast.Slice):
         return slice(*(None if x is None else _ev(x, ns) for x in (node.lower, node.upper, node.step)))
     if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
@@ -80,13 +112,14 @@ def _ev(node, ns):
         return True
     if isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Add, ast.Sub, ast.Mult, ast.Div)):
         a, b = _ev(node.left, ns), _ev(node.right, ns)
-        return {ast.Add: lambda: a + b, ast.Sub: lambda: a - b, ast.Mult: lambda: a * b, ast.Div: lambda: a / b}[type(node.op)]()
+        return {ast.Add: lambda: a + b, ast.Sub: lambda: a - b, ast.Mult: lambda: _times(a, b),
+                ast.Div: lambda: a / b}[type(node.op)]()
     if isinstance(node, ast.Call) and not node.keywords:
         args = [_ev(a, ns) for a in node.args]
         if isinstance(node.func, ast.Name) and node.func.id in _FUNCS:
             return _FUNCS[node.func.id](*args)
-        if isinstance(node.func, ast.Attribute) and node.func.attr in _METHODS:
-            return getattr(_ev(node.func.value, ns), node.func.attr)(*args)
+        if isinstance(node.func, ast.Attribute) and not node.func.attr.startswith("_"):
+            return _exposed(_method(_ev(node.func.value, ns), node.func.attr)(*args), f"result of {node.func.attr!r}")
         raise AccessDenied(f"call not allowed in {ast.unparse(node)!r}")
     raise AccessDenied(f"expression not allowed: {ast.unparse(node)!r}")
 
@@ -111,14 +144,14 @@ def safe_assign(code: str, ns: dict):
     for st in tree.body:
         if not isinstance(st, ast.Assign) or len(st.targets) != 1:
             raise AccessDenied(f"only assignments are allowed, not {ast.unparse(st)!r}")
-        val = _ev(st.value, ns)
+        val = _exposed(_ev(st.value, ns), "an assigned value")
         t = st.targets[0]
         if isinstance(t, ast.Name):
             ns[t.id] = val
         elif isinstance(t, ast.Attribute):
             if t.attr.startswith("_"):
                 raise AccessDenied(f"private attribute {t.attr!r}")
-            setattr(_ev(t.value, ns), t.attr, val)
+            setattr(_exposed(_ev(t.value, ns), "an assignment target"), t.attr, val)
         elif isinstance(t, ast.Subscript):
             _ev(t.value, ns)[_ev(t.slice, ns)] = val
         else:
@@ -126,9 +159,14 @@ def safe_assign(code: str, ns: dict):
 
 
 def _copy_out(v):
+    """A snapshot of a result (arrays copied, also inside lists, tuples and dicts)."""
     import numpy as np
     if isinstance(v, np.ndarray):
         return v.copy()
+    if isinstance(v, (list, tuple)):
+        return type(v)(_copy_out(x) for x in v)
+    if isinstance(v, dict):
+        return {k: _copy_out(x) for k, x in v.items()}
     return v
 
 
@@ -247,7 +285,8 @@ class Server:
             try:
                 srv = _RemoteServer(_Handler(self), methods=["connect", "disconnect", "ping", "avail", "queue",
                                                              "get_now", "poll", "shutdown"],
-                                    host=self.host, port=self.port + 20 * k, token=self.token)
+                                    host=self.host, port=self.port + 20 * k, token=self.token,
+                                    max_message_bytes=_MAX_MESSAGE)
                 srv.start()
             except Exception as exc:  # noqa: BLE001 -- port busy or bad host: try the next one
                 last = exc
@@ -323,6 +362,8 @@ class Server:
             if ID not in self._clients:
                 raise AccessDenied(f"client {ID!r} is not connected")
             self._clients[ID]["seen"] = time.monotonic()
+            if sum(1 for q in self._queue_items if q[0] == ID) >= _MAX_QUEUED:
+                raise AccessDenied(f"client {ID!r} has {_MAX_QUEUED} requests waiting; poll the results first")
             self._queue_items.append((ID, cmd, int(ticket), expr, val))
         return {"status": "ok"}
 
