@@ -19,15 +19,17 @@ class FormatError(BeamkitError, ValueError):
     """A file does not follow its format.
 
     path: the file; line: 1-based line number (text files) or None;
-    offset: byte offset (binary files) or None; expected: what the reader
-    wanted to see; got: what it found.
+    offset: byte offset (binary files) or None; key: the node or record inside
+    the file (HDF5 path, ...) or None; expected: what the reader wanted to see;
+    got: what it found.
     """
 
     def __init__(self, message: str = "", *, path=None, line=None, offset=None,
-                 expected=None, got=None):
+                 expected=None, got=None, key=None):
         self.path = None if path is None else str(path)
         self.line = line
         self.offset = offset
+        self.key = key
         self.expected = expected
         self.got = got
         where = []
@@ -37,6 +39,8 @@ class FormatError(BeamkitError, ValueError):
             where.append(f"line {line}")
         if offset is not None:
             where.append(f"byte {offset}")
+        if key is not None:
+            where.append(f"key {key}")
         parts = [", ".join(where) + ":" if where else "", message]
         if expected is not None:
             parts.append(f"expected {expected}")

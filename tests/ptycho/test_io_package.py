@@ -85,3 +85,30 @@ def test_h5write_refuses_unsupported_and_circular(tmp_path):
             h5write(f, y=1)
     finally:
         h5options["UNSUPPORTED"] = old
+
+
+def test_hostile_files_fail_cleanly(tmp_path):
+    """A group linked into itself (expands without end) and an external link (reads another file)
+    are refused with the file and the key named; a missing key names both too; object arrays are
+    left out instead of recursing."""
+    import h5py
+    from beamkit.errors import FormatError
+    from beamkit.ptycho import io_ptyr
+    from beamkit.ptycho.io import h5read as read
+    cyc = tmp_path / "cycle.h5"
+    with h5py.File(cyc, "w") as f:
+        g = f.create_group("a")
+        g["loop"] = g
+    ext = tmp_path / "ext.h5"
+    with h5py.File(ext, "w") as f:
+        f["x"] = h5py.ExternalLink(str(cyc), "/a")
+    for reader in (read, io_ptyr.h5read):
+        with pytest.raises(FormatError, match="cycle.h5.*key /a/loop"):
+            reader(cyc)
+        with pytest.raises(FormatError, match="key /x.*ExternalLink"):
+            reader(ext)
+    with pytest.raises(FormatError, match="key nokey"):
+        io_ptyr.h5read(cyc, "nokey")
+    out = tmp_path / "obj.h5"
+    io_ptyr.h5write(out, {"o": np.array([1, "a"], dtype=object), "k": 1})
+    assert io_ptyr.h5read(out) == {"k": 1}

@@ -89,7 +89,7 @@ def _write(g, key, v):
     elif np.isscalar(v) or isinstance(v, (np.generic, bool)):
         obj = g.create_dataset(key, data=v)
         obj.attrs["type"] = "scalar"
-    elif hasattr(v, "__array__"):
+    elif hasattr(v, "__array__") and not isinstance(v, np.ndarray):
         _write(g, key, np.asarray(v))
         return
     else:
@@ -98,19 +98,34 @@ def _write(g, key, v):
         obj.attrs["escaped"] = "1"
 
 
-def _read(obj, path):
+def members(group, path, seen=None):
+    """(name, node) of a group's members, refusing what a typed-HDF5 tree never holds: soft and
+    external links (an external link reads another file) and a node met twice on the way down
+    (a group linked into itself expands without end). ``seen``: ids of the groups above."""
+    seen = set() if seen is None else seen
+    if group.id in seen:
+        raise FormatError(path=str(path), key=group.name, expected="a tree (no group inside itself)", got="a cycle")
+    for k in group.keys():
+        link = group.get(k, getlink=True)
+        if not isinstance(link, h5py.HardLink):
+            raise FormatError(path=str(path), key=f"{group.name.rstrip('/')}/{k}", expected="plain nodes",
+                              got=type(link).__name__)
+        yield k, group[k]
+
+
+def _read(obj, path, seen=frozenset()):
     t = obj.attrs.get("type")
     if isinstance(t, bytes):
         t = t.decode()
     if isinstance(obj, h5py.Group):
+        below = set(seen) | {obj.id}
         if t in ("list", "tuple"):
-            items = [_read(obj[k], path) for k in sorted(obj.keys())]
+            items = [_read(sub, path, below) for _, sub in sorted(members(obj, path, set(seen)), key=lambda kv: kv[0])]
             return tuple(items) if t == "tuple" else items
         out = {}
-        for k in obj.keys():
-            sub = obj[k]
+        for k, sub in members(obj, path, set(seen)):
             name = k.replace("_SLASH_", "/") if sub.attrs.get("escaped") in ("1", b"1") else k
-            out[name] = _read(sub, path)
+            out[name] = _read(sub, path, below)
         if t == "param":
             try:
                 from .utils import Param
@@ -119,7 +134,7 @@ def _read(obj, path):
                 return out
         return out
     if t in ("pickle", "record_array"):
-        raise FormatError(path=str(path), offset=obj.name, expected="no pickled nodes (refused to unpickle)", got=t)
+        raise FormatError(path=str(path), key=obj.name, expected="no pickled nodes (refused to unpickle)", got=t)
     if t == "None":
         return None
     v = obj[()]
@@ -156,9 +171,11 @@ def h5read(path, *keys):
         raise FormatError(path=str(path), expected="an HDF5 file", got=str(exc)) from None
     with f:
         if keys:
-            node = f["/".join(str(keys[0]).split("."))]
-            return _read(node, path)
-        return {k: _read(f[k], path) for k in f.keys()}
+            key = "/".join(str(keys[0]).split("."))
+            if key not in f:
+                raise FormatError(path=str(path), key=key, expected="that key in the file", got="no such node")
+            return _read(f[key], path)
+        return {k: _read(node, path) for k, node in members(f, path)}
 
 
 def storage_record(s, dump: bool = False, numID: int = 1) -> dict:

@@ -17,7 +17,7 @@ import h5py
 import numpy as np
 
 from ...errors import FormatError, ParameterError
-from ..io_ptyr import _read as _read_node, _write as _write_node, h5write as _h5write_atomic
+from ..io_ptyr import _read as _read_node, _write as _write_node, h5write as _h5write_atomic, members
 
 __all__ = ["h5write", "h5append", "h5read", "h5info", "h5options"]
 
@@ -126,16 +126,18 @@ def _name(key, node):
     return key.replace(h5options["SLASH_ESCAPE"], "/") if esc in ("1", b"1") else key
 
 
-def _load(node, depth, sl, path):
+def _load(node, depth, sl, path, seen=frozenset()):
     t = _type(node)
     if isinstance(node, h5py.Group):
+        below = set(seen) | {node.id}
+        kids = sorted(members(node, path, set(seen)), key=lambda kv: kv[0]) if depth > 0 else []
         if t in ("list", "tuple"):
-            items = [_load(node[k], depth - 1, None, path) for k in sorted(node.keys())] if depth > 0 else []
+            items = [_load(sub, depth - 1, None, path, below) for _, sub in kids]
             val = tuple(items) if t == "tuple" else items
             return val if sl is None else val[sl]
         if sl is not None:
             raise ParameterError("slice", "a list, tuple, array or string variable", f"a {t or 'dict'} group")
-        d = {_name(k, node[k]): _load(node[k], depth - 1, None, path) for k in node.keys()} if depth > 0 else {}
+        d = {_name(k, sub): _load(sub, depth - 1, None, path, below) for k, sub in kids}
         if t == "param":
             from ..utils import Param
             return Param(d)
@@ -176,10 +178,14 @@ def h5read(filename, *args, doglob=None, depth=None, slice=None, **kwargs):
     if not keys and slice is not None:
         raise ParameterError("slice", "a variable name to slice", None)
     out = {}
-    with h5py.File(filename, "r") as f:
+    try:
+        f = h5py.File(filename, "r")
+    except OSError as exc:
+        raise FormatError(path=str(filename), expected="an HDF5 file", got=str(exc)) from None
+    with f:
         if not keys:
-            for k in f.keys():
-                out[_name(k, f[k])] = _load(f[k], depth, None, filename)
+            for k, sub in members(f, filename):
+                out[_name(k, sub)] = _load(sub, depth, None, filename)
             return out
         for i, k in enumerate(keys):
             sl = None
@@ -192,8 +198,8 @@ def h5read(filename, *args, doglob=None, depth=None, slice=None, **kwargs):
             node = f
             for p in parts:
                 p = p.replace("/", h5options["SLASH_ESCAPE"])
-                if p not in node:
-                    raise KeyError(f"{k!r} not found in {filename}")
+                if p not in node or not isinstance(node.get(p, getlink=True), h5py.HardLink):
+                    raise FormatError(path=str(filename), key=k, expected="a variable of the file", got="no such node")
                 node = node[p]
             out[parts[-1]] = _load(node, depth, sl, filename)
     return out
@@ -217,13 +223,13 @@ def _info_lines(node, name, indent, depth, lines):
         if t in ("list", "tuple"):
             lines.append(f"{pad} * {name} [{t} {len(node)}]:" if t == "list" else f"{pad} * {name} [tuple]:")
             if depth > 0:
-                for k in sorted(node.keys()):
-                    _info_lines(node[k], "", indent + 4, depth - 1, lines)
+                for k, sub in sorted(members(node, node.file.filename), key=lambda kv: kv[0]):
+                    _info_lines(sub, "", indent + 4, depth - 1, lines)
             return
         lines.append(f"{pad} * {name} [{'Param' if t == 'param' else 'dict'} {len(node)}]:")
         if depth > 0:
-            for k in node.keys():
-                _info_lines(node[k], _name(k, node[k]), indent + 4, depth - 1, lines)
+            for k, sub in members(node, node.file.filename):
+                _info_lines(sub, _name(k, sub), indent + 4, depth - 1, lines)
         return
     if t in (None, "array"):
         if node.ndim == 1 and node.shape[0] < 5 or node.ndim == 0:
