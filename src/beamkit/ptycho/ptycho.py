@@ -259,14 +259,10 @@ class Ptycho:
         inter = io.get("interaction") or {}
         srv = inter.get("server") or {}
         if inter.get("active", False) and srv.get("active", True):
-            from ..errors import RemoteError
             from .interaction import InteractionServer
             self.interactor = InteractionServer(srv)
             self.interactor.register(self, "Ptycho")
-            try:
-                self.interactor.activate()
-            except RemoteError as exc:   # a busy port must not stop a reconstruction
-                log.warning("interaction server not started: %s", exc)
+            if self.interactor.activate() is None:     # no free port (logged): run without a server
                 self.interactor = None
         self.autosave = Autosave(self)
         ap = io.get("autoplot") or {}

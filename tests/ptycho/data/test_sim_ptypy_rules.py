@@ -125,18 +125,28 @@ def test_moonflower_spiral_positions_as_ptypy():
 
 # ---- 3: psf is a Gaussian sigma (px) / an unnormalised kernel ----------------------------------------
 def test_simscan_psf_sigma_and_kernel():
-    s, _ = _sim(detector=None)
-    s.info["psf"] = None
-    f0 = s.load_batch([0])[0]
-    s.info["psf"] = 2.0
-    np.testing.assert_allclose(s.load_batch([0])[0], ndimage.gaussian_filter(f0, (0, 2, 2)), rtol=1e-12)
-    s.info["psf"] = (1.0, 3.0)
-    np.testing.assert_allclose(s.load_batch([0])[0], ndimage.gaussian_filter(f0, (0, 1, 3)), rtol=1e-12)
+    def frame0(psf):
+        return _sim(detector=None, psf=psf)[0].load_batch([0])[0]
+    f0 = frame0(None)
+    np.testing.assert_allclose(frame0(2.0), ndimage.gaussian_filter(f0, (0, 2, 2)), rtol=1e-12)
+    np.testing.assert_allclose(frame0((1.0, 3.0)), ndimage.gaussian_filter(f0, (0, 1, 3)), rtol=1e-12)
     k = np.ones((3, 3))
-    s.info["psf"] = k
-    fk = s.load_batch([0])[0]
+    fk = frame0(k)
     np.testing.assert_allclose(fk, ndimage.convolve(f0, k[None]), rtol=1e-12)
     assert fk.sum() > 8 * f0.sum()                      # not normalised
+
+
+def test_simscan_frames_do_not_depend_on_chunking():
+    """All frames are simulated together (ptypy's SimScan does it at set-up), so the noise of a
+    frame is the same whether it comes in one chunk or several, and on a second load."""
+    s, _ = _sim()
+    np.random.seed(5)
+    s._frames = None
+    a = s.load_batch(np.arange(6))[0]
+    np.random.seed(5)
+    s._frames = None
+    b = np.concatenate([s.load_batch([0, 1, 2])[0], s.load_batch([3, 4, 5])[0]])
+    assert a.dtype == np.uint16 and np.array_equal(a, b) and np.array_equal(s.load_batch([0])[0][0], a[0])
 
 
 def test_moonflower_psf_is_sigma():

@@ -19,6 +19,7 @@ import logging
 
 import numpy as np
 from scipy import ndimage
+from ..utils_array import expect2, gf_2d
 
 __all__ = ["DEFAULT", "TEMPLATES", "detector_settings", "conv", "module_mask", "frame_mask", "detector_filter"]
 
@@ -46,8 +47,8 @@ TEMPLATES = {
 
 
 def _two(v, cast=int) -> np.ndarray:
-    a = np.atleast_1d(np.asarray(v)).ravel()
-    return np.array([a[0], a[0] if a.size == 1 else a[1]]).astype(cast)
+    """ptypy's expect2 (a scalar repeated, else the first two entries) as ``cast``."""
+    return expect2(v).astype(cast)
 
 
 def detector_settings(detector=None) -> dict:
@@ -74,8 +75,7 @@ def conv(a: np.ndarray, psf) -> np.ndarray:
     if psf is None:
         return a
     if np.size(psf) <= 2:
-        s = _two(psf, float)
-        return ndimage.gaussian_filter(a, (0,) * (a.ndim - 2) + (s[0], s[1]))
+        return gf_2d(a, _two(psf, float))
     k = np.asarray(psf)
     if k.ndim != 2:
         from ...errors import ParameterError

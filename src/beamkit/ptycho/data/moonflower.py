@@ -18,13 +18,13 @@ MoonFlowerScan (ptypy's generation rules):
 from __future__ import annotations
 
 import numpy as np
-from scipy import ndimage
 
 from ..params import defaults
 from .illumination import farfield_intensity, farfield_phase
 from .ptyscan import PtyScan, register, with_defaults_doc, wavelength, _pair
 from .resources import flower_obj, moon_pr
 from .xy import moonflower_positions
+from .detector import conv
 
 __all__ = ["MoonFlowerScan", "QuickScan"]
 
@@ -85,7 +85,7 @@ class MoonFlowerScan(PtyScan):
         I = farfield_intensity(self.exit_waves(indices), self._phase)
         psf = float(self.info.get("psf") or 0.0)
         if psf > 0:
-            I = ndimage.gaussian_filter(I, (0, psf, psf))          # psf is a sigma (px), as ptypy
+            I = conv(I, psf)                                       # psf is a sigma (px), as ptypy
         if self.info.get("add_poisson_noise"):
             I = np.random.poisson(np.clip(I, 0, None)).astype(np.int32)
         else:

@@ -10,6 +10,7 @@ from scipy import ndimage
 
 from ...errors import BeamkitError, ParameterError
 from .resources import flower_obj
+from ..utils_array import c_gf
 
 __all__ = ["refractive_index", "transmission", "make_object", "height_map", "shift_fill"]
 
@@ -104,7 +105,7 @@ def make_object(shape, model=None, fill=1.0, process=None, lam=None, energy_kev=
     sm = process.get("smoothing")
     if sm:
         sig = float(sm) / 2.35
-        obj = ndimage.gaussian_filter(obj.real, sig) + 1j * ndimage.gaussian_filter(obj.imag, sig)
+        obj = c_gf(obj, sig)
     obj = _material(obj, process, lam, energy_kev)
     off = process.get("offset")
     if off is not None and np.any(np.asarray(off) != 0):

@@ -121,6 +121,16 @@ class SimScan(PtyScan):
         return self.probe[None] * views[:, None]
 
     def load_batch(self, indices):
+        """Frames, positions and weights of ``indices``. As ptypy's SimScan, all frames are simulated
+        together once (detector noise drawn from numpy's global generator in frame order), so the
+        data do not depend on how they are split into chunks and repeat after ``np.random.seed``."""
+        if getattr(self, "_frames", None) is None:
+            self._frames = self._simulate(np.arange(len(self.reported_positions)))
+        I, mask = self._frames
+        idx = np.asarray(indices)
+        return I[idx], self.reported_positions[idx], None if mask is None else mask[idx]
+
+    def _simulate(self, indices):
         ex = self.exit_waves(indices)
         if self.prop == "farfield":
             phase = farfield_phase(ex.shape[-2:], self.resolution, self.lam, float(self.info["distance"]))
@@ -129,11 +139,10 @@ class SimScan(PtyScan):
             w = nearfield(ex, float(self.info["distance"]), self.lam, self.resolution)
             I = (w.real ** 2 + w.imag ** 2).sum(axis=1)
         I = conv(I, self.info.get("psf"))
-        idx = np.asarray(indices)
         if self._detector is None:
-            return I, self.reported_positions[idx], None
+            return I, None
         du, mask = detector_filter(I, self._detector)
-        return du.astype(self._detector["dtype"]), self.reported_positions[idx], mask.astype(float)
+        return du.astype(self._detector["dtype"]), mask.astype(float)
 
 
 with_defaults_doc(SimScan, "scandata.SimScan")

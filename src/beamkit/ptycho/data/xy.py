@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from ...errors import ParameterError
+from ..utils_array import expect2
 
 __all__ = ["round_scan", "raster_scan", "spiral_scan", "square_filter", "moonflower_positions",
            "from_pars", "complete", "DEFAULT"]
@@ -19,9 +20,8 @@ DEFAULT = dict(override=None, model=None, extent=15e-6, spacing=1.5e-6, steps=10
 
 
 def _two(v, cast=float) -> np.ndarray:
-    """A scalar or a sequence as a length-2 array (first element repeated for scalars, as ptypy's expect2)."""
-    a = np.atleast_1d(np.asarray(v)).ravel()
-    return np.array([a[0], a[0] if a.size == 1 else a[1]]).astype(cast)
+    """ptypy's expect2 (a scalar repeated, else the first two entries) as ``cast``."""
+    return expect2(v).astype(cast)
 
 
 def round_scan(dr: float = 1.5e-6, nr: int = 5, nth: int = 5, bullseye: bool = True) -> np.ndarray:
