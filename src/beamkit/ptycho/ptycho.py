@@ -507,8 +507,15 @@ class Ptycho:
 
         With ``load_data`` the scans are loaded again from their parameters and the saved
         storages replace the freshly initialised ones.
+
+        Deliberate difference from ptypy: a file name not ending in ``.ptyr`` or ``.pty`` raises
+        :class:`~beamkit.errors.ParameterError` naming the file (ptypy logs a warning and
+        returns None).
         """
         from .io_ptyr import fullflat_content, read_ptyr, storage_from_record
+        name = os.fspath(runfile) if isinstance(runfile, (str, os.PathLike)) else runfile
+        if not isinstance(name, str) or not name.endswith((".ptyr", ".pty")):
+            raise ParameterError("runfile", "a ptypy run file name ending in .ptyr or .pty", name)
         tree = read_ptyr(runfile)
         c = tree["content"]
         flat = (tree.get("header") or {}).get("kind") == "fullflat"
