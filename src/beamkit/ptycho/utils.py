@@ -7,7 +7,6 @@ unless stated; energies in keV, wavelengths in m.
 from __future__ import annotations
 
 import os
-import types
 
 import numpy as np
 
@@ -17,8 +16,15 @@ from . import utils_verbose as verbose
 from .utils_array import (c_gf, c_zoom, complex_overload, crop_pad, crop_pad_axis, crop_pad_symmetric_2d,
                           delxb, delxc, delxf, expect2, expect3, gf, gf_2d, grids, mass_center, mirror, pad_lr,
                           rebin, rebin_2d, shift_zoom, switch_orientation, zoom)
-from .utils_image import (complex2hsv, complex2rgb, hsv2complex, hsv2rgb, imload, imsave, pause, rgb2complex,
-                          rgb2hsv, rmphaseramp)
+from . import utils_parallel as parallel
+from .utils_image import (PtyAxis, complex2hsv, complex2rgb, franzmap, hsv2complex, hsv2rgb, imload, imsave, pause,
+                          rgb2complex, rgb2hsv, rmphaseramp)
+from .utils_math import (diversify, electron_wavelength, ellipsis, gauss_fwhm, gaussian, gaussian2D, hdr_image,
+                         phase_from_dpc, radial_distribution, rectangle, remove_hot_pixels, rl_deconvolution,
+                         smooth_step, stxm_analysis, stxm_init, xradia_star)
+from .utils_misc import (Bibliography, JournalArticle, Table, all_subclasses, expectN, isstr, length_units,
+                         pretty_length, str2index, str2int, str2range, unique_path)
+from .utils_verbose import log, report, set_level
 
 __all__ = ["Param", "asParam", "param_from_json", "param_from_yaml", "verbose", "abs2", "cabs2", "norm2", "norm",
            "ntrue", "gf", "c_gf", "gf_2d", "delxf", "delxb", "delxc", "ortho", "rebin", "rebin_2d",
@@ -26,14 +32,18 @@ __all__ = ["Param", "asParam", "param_from_json", "param_from_yaml", "verbose", 
            "zoom", "c_zoom", "complex_overload", "ellipse", "grids", "expect2", "expect3", "keV2m", "keV2nm",
            "nm2keV", "m2keV", "mass_center", "complex2hsv", "hsv2rgb", "complex2rgb", "rgb2hsv", "hsv2complex",
            "rgb2complex", "imsave", "imload", "plot_storage", "clean_path", "rmphaseramp", "mirror", "pause", "load_from_ptyr",
-           "parallel", "logger"]
+           "parallel", "logger", "set_level", "log", "report",
+           # ptypy's math_utils / array_utils masks / scripts
+           "smooth_step", "gaussian", "gauss_fwhm", "gaussian2D", "rl_deconvolution", "rectangle", "ellipsis",
+           "electron_wavelength", "radial_distribution", "remove_hot_pixels", "hdr_image", "xradia_star",
+           "phase_from_dpc", "stxm_analysis", "stxm_init", "diversify",
+           # ptypy's misc / citations / plot_utils
+           "str2int", "str2range", "str2index", "unique_path", "Table", "all_subclasses", "expectN", "isstr",
+           "JournalArticle", "Bibliography", "length_units", "pretty_length", "franzmap", "PtyAxis"]
 
 logger = verbose.logger
 
-# ptypy's MPI helpers for scripts that test them; beamkit runs one process and parallelises inside it
-parallel = types.SimpleNamespace(MPIenabled=False, master=True, rank=0, size=1, comm=None,
-                                 barrier=lambda: None, allreduce=lambda a, op=None: a,
-                                 bcast=lambda data, source=0: data)
+# ``parallel``: ptypy's MPI helpers (utils_parallel); beamkit runs one process and parallelises inside it
 
 
 def asParam(obj) -> Param:

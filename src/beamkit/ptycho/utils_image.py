@@ -13,7 +13,7 @@ import numpy as np
 from ..errors import FormatError, ParameterError
 
 __all__ = ["complex2hsv", "hsv2rgb", "complex2rgb", "rgb2hsv", "hsv2complex", "rgb2complex", "imsave", "imload",
-           "rmphaseramp", "pause"]
+           "rmphaseramp", "pause", "franzmap", "franzmap_cm", "PtyAxis"]
 
 
 def complex2hsv(cin, vmin=0.0, vmax=None):
@@ -199,3 +199,177 @@ def pause(timeout=-1, message=None):
         plt.pause(timeout)
     else:
         time.sleep(timeout)
+
+
+# Franz's colormap: black -> blue -> cyan/green -> yellow -> red -> dark red (segment data for
+# matplotlib's LinearSegmentedColormap: (position, value below, value above) per channel)
+franzmap_cm = {"red": ((0.0, 0, 0), (0.35, 0, 0), (0.66, 1, 1), (0.89, 1, 1), (1.0, 0.5, 0.5)),
+               "green": ((0.0, 0, 0), (0.12, 0, 0), (0.16, 0.2, 0.2), (0.375, 1, 1), (0.64, 1, 1), (0.91, 0, 0),
+                         (1.0, 0, 0)),
+               "blue": ((0.0, 0, 0), (0.15, 1, 1), (0.34, 1, 1), (0.65, 0, 0), (1.0, 0, 0))}
+
+
+def _franz_cmap():
+    """The 'franzmap' colormap, registered with matplotlib on first use."""
+    import matplotlib
+    from matplotlib.colors import LinearSegmentedColormap
+    if "franzmap" not in matplotlib.colormaps:
+        matplotlib.colormaps.register(LinearSegmentedColormap("franzmap", franzmap_cm, N=256))
+    return matplotlib.colormaps["franzmap"]
+
+
+def franzmap():
+    """Make 'franzmap' the default image colormap (and apply it to the current image, if any)."""
+    import matplotlib.pyplot as plt
+    cm = _franz_cmap()
+    plt.rc("image", cmap="franzmap")
+    im = plt.gci()
+    if im is not None:
+        im.set_cmap(cm)
+    plt.draw_if_interactive()
+    return cm
+
+
+def _get_cmap(cmap):
+    import matplotlib
+    if cmap is None or callable(cmap):
+        return cmap if cmap is not None else matplotlib.colormaps["gray"]
+    if str(cmap) == "franzmap":
+        return _franz_cmap()
+    try:
+        return matplotlib.colormaps[str(cmap)]
+    except KeyError:
+        return matplotlib.colormaps["gray"]
+
+
+class PtyAxis:
+    """A matplotlib image axis showing a 2-D (complex) array through :func:`imsave`, as ptypy's
+    ``PtyAxis``: ``channel`` 'a' modulus, 'p' phase (rad), 'r' real, 'i' imaginary, 'c' complex
+    (phase as hue, modulus as value); ``cmap`` a colormap name; keyword ``vmin``/``vmax`` fix
+    the colour limits, ``rmramp`` removes the phase ramp; other keywords go to ``imshow``.
+    ``ax`` None creates a figure."""
+
+    def __init__(self, ax=None, data=None, channel="r", cmap=None, fontsize=8, **kwargs):
+        if ax is None:
+            import matplotlib.pyplot as plt
+            ax = plt.figure().add_subplot(111)
+        self.ax = ax
+        self.shape = None
+        self.data = None
+        self.remove_phase_ramp = kwargs.pop("rmramp", False)
+        self.vmin = kwargs.pop("vmin", None)
+        self.vmax = kwargs.pop("vmax", None)
+        cmap = kwargs.pop("cmap", cmap)
+        self.cax = None
+        self.mn = self.mx = None
+        self.mask = None
+        self._mask_radius = None
+        self.psize = None
+        self.fontsize = fontsize
+        self.kwargs = kwargs
+        self.image = None
+        if data is not None:
+            self.set_data(data, False)
+        self.set_channel(channel, False)
+        self.set_cmap(cmap, False)
+
+    def set_psize(self, psize, update=True):
+        """Pixel size (scalar, m) for labels."""
+        if not np.isscalar(psize):
+            raise ParameterError("psize", "a scalar pixel size", psize)
+        self.psize = abs(psize)
+        if update:
+            self._update()
+
+    def set_channel(self, channel, update=True):
+        """One of 'a', 'p', 'c', 'r', 'i'."""
+        if channel not in ("a", "c", "p", "r", "i"):
+            raise ParameterError("channel", "one of 'a', 'p', 'c', 'r', 'i'", channel)
+        self.channel = channel
+        if update:
+            self._update()
+
+    def set_cmap(self, cmap, update=True):
+        """Colormap by name or object (unknown names: 'gray')."""
+        self.cmap = _get_cmap(cmap)
+        if update:
+            self._update()
+
+    def set_clims(self, vmin, vmax, update=True):
+        """Fixed colour limits, vmin < vmax."""
+        if not vmin < vmax:
+            raise ParameterError("vmin", f"a value below vmax={vmax}", vmin)
+        self.vmin, self.vmax = vmin, vmax
+        if update:
+            self._update()
+
+    def set_mask(self, mask, update=True):
+        """Pixels that set the colour limits: a bool array, or a scalar radius (px) about the
+        centre; None for all."""
+        self._mask_radius = mask if mask is not None and np.isscalar(mask) else None
+        if mask is None:
+            self.mask = None
+        elif np.isscalar(mask) and self.shape is not None:
+            from .utils_array import grids
+            y, x = grids(self.shape)
+            self.mask = np.sqrt(x ** 2 + y ** 2) < abs(mask)
+        else:
+            self.mask = np.asarray(mask, bool)
+            self.shape = self.shape or self.mask.shape
+        if update:
+            self._update()
+
+    def set_data(self, data, update=True):
+        """New 2-D data."""
+        data = np.asarray(data)
+        if data.ndim != 2:
+            raise ParameterError("data", "a 2-d array", data.shape)
+        renew = self.shape is not None and tuple(self.shape) != data.shape
+        self.data, self.shape = data, data.shape
+        if renew and self.mask is not None:
+            # a radius follows the new shape; an array mask of the old shape is dropped
+            self.set_mask(getattr(self, "_mask_radius", None), False)
+        if update:
+            self._update(renew_image=renew)
+
+    def _imdata(self):
+        d = self.data
+        if self.channel in ("p", "c") and self.remove_phase_ramp:
+            d = rmphaseramp(d, weight=self.mask)
+        return {"a": np.abs, "r": np.real, "i": np.imag, "p": np.angle}.get(self.channel, lambda x: x)(d)
+
+    def _update(self, renew_image=False):
+        if self.data is None:
+            return
+        im = self._imdata()
+        mn, mx = self.vmin, self.vmax
+        if self.mask is not None and self.mask.any():
+            c = np.abs(self.data) if self.channel == "c" else im
+            self.mn, self.mx = float(np.min(c[self.mask])), float(np.max(c[self.mask]))
+            mn = self.mn if mn is None else mn
+            mx = self.mx if mx is None else mx
+        pil = imsave(im, cmap=self.cmap, vmin=mn, vmax=mx)
+        if self.image is None or renew_image:
+            self.image = self.ax.imshow(pil, **self.kwargs)
+            for lab in self.ax.get_xticklabels() + self.ax.get_yticklabels():
+                lab.set_fontsize(self.fontsize)
+        else:
+            self.image.set_data(pil)
+
+    def add_colorbar(self, aspect=10, fraction=0.2, pad=0.02, resolution=256):
+        """A colour scale beside the axis (a phase/modulus wheel strip for 'c')."""
+        import matplotlib.colorbar as mcb
+        cax, _ = mcb.make_axes_gridspec(self.ax, aspect=aspect / 2.0 if self.channel == "c" else aspect,
+                                        fraction=fraction, pad=pad)
+        self.cax = cax
+        ver, hor = np.indices((resolution, max(int(resolution / aspect), 1))) / float(resolution)
+        if self.channel == "c":
+            cax.imshow(imsave(ver * np.exp(2j * np.pi * hor * resolution / max(hor.shape[1], 1))),
+                       extent=[0, 2 * np.pi, 0, 1], aspect="auto")
+        else:
+            lo = self.vmin if self.vmin is not None else (self.mn if self.mn is not None else 0.0)
+            hi = self.vmax if self.vmax is not None else (self.mx if self.mx is not None else 1.0)
+            cax.imshow(ver[::-1], cmap=self.cmap, extent=[0, 1, lo, hi], aspect="auto")
+            cax.xaxis.set_visible(False)
+        cax.yaxis.tick_right()
+        return cax
