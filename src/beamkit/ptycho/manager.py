@@ -13,6 +13,7 @@ import numpy as np
 
 from .models.propagation import FramePropagator, frame_propagator
 from .utils import Param
+from .utils_misc import Bibliography, JournalArticle
 
 GeoPropagator = FramePropagator          # the name this module used first
 
@@ -173,39 +174,6 @@ class ModelManager:
 
 
 # ---------------------------------------------------------------------------- citations
-class JournalArticle:
-    """One reference; ``str()`` gives 'authors, journal volume (year) page, doi: ...'."""
-
-    def __init__(self, author, journal, volume, year, page=None, doi=None, title=None):
-        self.author, self.journal, self.volume, self.year = author, journal, volume, year
-        self.page, self.doi, self.title = page, doi, title
-
-    def __str__(self):
-        s = f"{self.author}, {self.journal} {self.volume} ({self.year})"
-        if self.page is not None:
-            s += f" {self.page}"
-        return s + (f", doi: {self.doi}." if self.doi is not None else ".")
-
-
-class Bibliography:
-    """ptypy's ``P.citations``: ``add_article(comment=..., author=..., ...)`` (one entry per
-    comment), ``entries`` (dicts with 'comment' and 'citation'), ``str()`` the report."""
-
-    def __init__(self):
-        self.entries: list = []
-
-    def add_article(self, comment, *args, **kwargs):
-        if any(e["comment"] == comment for e in self.entries):
-            return None
-        self.entries.append({"comment": comment, "citation": JournalArticle(*args, **kwargs)})
-
-    def __len__(self):
-        return len(self.entries)
-
-    def __str__(self):
-        return "\n".join(f"{e['comment']}:\n    {e['citation']}" for e in self.entries)
-
-
 PTYPY_ARTICLE = dict(title="A computational framework for ptychographic reconstructions",
                      author="Enders B. and Thibault P.", journal="Proc. Royal Soc. A", volume=472, year=2016,
                      page=20160640, doi="10.1098/rspa.2016.0640", comment="The Ptypy framework")

@@ -196,7 +196,8 @@ class JournalArticle:
 
 
 class Bibliography:
-    """References to cite, each with a comment; one entry per comment."""
+    """References to cite, each with a comment; one entry per comment (ptypy's ``P.citations``:
+    ``entries`` are dicts with 'comment' and 'citation', ``str()`` the report)."""
 
     def __init__(self):
         self.entries = []
@@ -206,6 +207,9 @@ class Bibliography:
         if any(e["comment"] == comment for e in self.entries):
             return None
         self.entries.append({"comment": comment, "citation": JournalArticle(*args, **kwargs)})
+
+    def __len__(self):
+        return len(self.entries)
 
     def __str__(self):
         return "\n".join(f"{e['comment']}:\n    {e['citation']}" for e in self.entries)

@@ -55,14 +55,31 @@ def file_list(filename, doglob):
 
 
 def apply_roi(data, roi, name="roi"):
-    """``data[r0:r1, c0:c1, ...]`` (a copy) for ``roi = (r0, r1, c0, c1)``; None gives ``data``."""
+    """``data[r0:r1, c0:c1, ...]`` (a copy) for ``roi = (r0, r1, c0, c1)`` on an image, or on each
+    image of a stack (n, rows, cols); None gives ``data``."""
     if roi is None:
         return data
     try:
         r0, r1, c0, c1 = (None if v is None else int(v) for v in roi)
     except (TypeError, ValueError):
         raise ParameterError(name, "(RowFrom, RowTo, ColumnFrom, ColumnTo) integers", roi) from None
+    if data.ndim == 3:
+        return data[:, r0:r1, c0:c1].copy()
     return data[r0:r1, c0:c1, ...].copy()
+
+
+def read_files(filename, doglob, roi, read_one):
+    """ptypy's reader loop: ``(data, meta)`` of one file, or lists for several (see :func:`file_list`);
+    ``read_one(name) -> (array, meta dict)``; ``roi`` cuts every image; meta gets ``filename``."""
+    names, as_list = file_list(filename, doglob)
+    ldat, lmeta = [], []
+    for f in names:
+        log.info('Reading "%s"', f)
+        dat, meta = read_one(f)
+        meta["filename"] = f
+        ldat.append(apply_roi(dat, roi))
+        lmeta.append(meta)
+    return (ldat, lmeta) if as_list else (ldat[0], lmeta[0])
 
 
 def _with_devices(meta):
@@ -123,16 +140,4 @@ def edfread(filename, doglob=None, roi=None):
     lists; ``False`` ignores wildcards. ``roi=(RowFrom, RowTo, ColumnFrom, ColumnTo)`` cuts
     every image. A list of names returns lists.
     """
-    names, as_list = file_list(filename, doglob)
-    ldat, lmeta = [], []
-    for f in names:
-        log.info('Reading "%s"', f)
-        dat, meta = _read_one(f)
-        meta["filename"] = f
-        if roi is not None:
-            dat = apply_roi(dat, roi) if dat.ndim == 2 else np.stack([apply_roi(x, roi) for x in dat])
-        ldat.append(dat)
-        lmeta.append(meta)
-    if as_list:
-        return ldat, lmeta
-    return ldat[0], lmeta[0]
+    return read_files(filename, doglob, roi, _read_one)

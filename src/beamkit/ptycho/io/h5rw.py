@@ -8,7 +8,6 @@ slices in names (``'a[2:4]'``) are parsed, not ``eval``-ed; ``h5write`` writes a
 """
 from __future__ import annotations
 
-import glob
 import os
 import time
 from collections.abc import Mapping
@@ -18,6 +17,7 @@ import numpy as np
 
 from ...errors import FormatError, ParameterError
 from ..io_ptyr import _read as _read_node, _write as _write_node, h5write as _h5write_atomic, members
+from .edfIO import file_list
 
 __all__ = ["h5write", "h5append", "h5read", "h5info", "h5options"]
 
@@ -163,17 +163,10 @@ def h5read(filename, *args, doglob=None, depth=None, slice=None, **kwargs):
     if kwargs:
         raise ParameterError("h5read keywords", "doglob, depth, slice", sorted(kwargs))
     depth = 99 if depth is None else depth + 1
-    if not isinstance(filename, (str, os.PathLike)):
-        return [h5read(f, *args, doglob=False, depth=depth - 1, slice=slice) for f in filename]
-    filename = str(filename)
-    if doglob is None:
-        doglob = glob.has_magic(filename)
-    if doglob:
-        names = sorted(glob.glob(os.path.expanduser(filename)))
-        if not names:
-            raise FileNotFoundError(f"{filename} : no match.")
+    names, several = file_list(filename, doglob)
+    if several:
         return [h5read(f, *args, doglob=False, depth=depth - 1, slice=slice) for f in names]
-    filename = os.path.abspath(os.path.expanduser(filename))
+    filename = os.path.abspath(os.path.expanduser(names[0]))
     keys = list(args[0]) if len(args) == 1 and isinstance(args[0], (list, tuple)) else list(args)
     if not keys and slice is not None:
         raise ParameterError("slice", "a variable name to slice", None)

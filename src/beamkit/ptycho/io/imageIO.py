@@ -17,7 +17,7 @@ import numpy as np
 
 from ...core.log import get_logger
 from ...errors import FormatError
-from .edfIO import apply_roi, convert_str, file_list
+from .edfIO import convert_str, read_files
 
 __all__ = ["imread"]
 
@@ -78,14 +78,4 @@ def imread(filename, doglob=None, roi=None):
 
     ``doglob``, ``roi`` and lists of names as :func:`~beamkit.ptycho.io.edfIO.edfread`.
     """
-    names, as_list = file_list(filename, doglob)
-    ldat, lmeta = [], []
-    for f in names:
-        log.info('Reading "%s"', f)
-        dat, meta = _read_one(f)
-        meta["filename"] = f
-        ldat.append(apply_roi(dat, roi))
-        lmeta.append(meta)
-    if as_list:
-        return ldat, lmeta
-    return ldat[0], lmeta[0]
+    return read_files(filename, doglob, roi, _read_one)

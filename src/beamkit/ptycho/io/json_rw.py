@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import glob
 import json
 import os
 import time
@@ -26,6 +25,7 @@ import numpy as np
 from ...core.files import atomic_write
 from ...core.log import get_logger
 from ...errors import FormatError, ParameterError
+from .edfIO import file_list
 from .h5rw import _index
 
 __all__ = ["jwrite", "jread"]
@@ -145,17 +145,10 @@ def jread(filename, *args, doglob=None, slice=None, **kwargs):
     """
     if kwargs:
         raise ParameterError("jread keywords", "doglob, slice", sorted(kwargs))
-    if not isinstance(filename, (str, os.PathLike)):
-        return [jread(f, *args, doglob=False, slice=slice) for f in filename]
-    filename = os.fspath(filename)
-    if doglob is None:
-        doglob = glob.has_magic(filename)
-    if doglob:
-        names = sorted(glob.glob(os.path.expanduser(filename)))
-        if not names:
-            raise FileNotFoundError(f"{filename} : no match.")
+    names, several = file_list(filename, doglob)
+    if several:
         return [jread(f, *args, doglob=False, slice=slice) for f in names]
-    filename = os.path.abspath(os.path.expanduser(filename))
+    filename = os.path.abspath(os.path.expanduser(names[0]))
     keys = list(args[0]) if len(args) == 1 and isinstance(args[0], (list, tuple)) else list(args)
     if not keys and slice is not None:
         raise ParameterError("slice", "a variable name to slice", None)
