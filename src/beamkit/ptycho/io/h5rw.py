@@ -96,6 +96,21 @@ def h5append(filename, *args, **kwargs) -> None:
             _write_node(f, k, v)
 
 
+def named_slices(keys, slice=None):
+    """(name, index or None) of each requested variable: ``'a.b[2:4]'`` -> ('a.b', slice(2, 4));
+    ``slice`` applies to the last name (ptypy's h5read/jread)."""
+    for i, k in enumerate(keys):
+        if not isinstance(k, str):
+            raise ParameterError("variable names", "str", repr(k))
+        sl = None
+        if i == len(keys) - 1 and slice is not None:
+            sl = slice
+        elif "[" in k:
+            k, rest = k.split("[", 1)
+            sl = _index(rest.split("]", 1)[0])
+        yield k, sl
+
+
 def _index(text: str):
     """'2:4' / '1, ::2' / '-1' / '...' -> an index, without eval."""
     out = []
@@ -180,13 +195,7 @@ def h5read(filename, *args, doglob=None, depth=None, slice=None, **kwargs):
             for k, sub in members(f, filename):
                 out[_name(k, sub)] = _load(sub, depth, None, filename)
             return out
-        for i, k in enumerate(keys):
-            sl = None
-            if i == len(keys) - 1 and slice is not None:
-                sl = slice
-            elif "[" in k:
-                k, rest = k.split("[", 1)
-                sl = _index(rest.split("]", 1)[0])
+        for k, sl in named_slices(keys, slice):
             parts = k.split(".")
             node = f
             for p in parts:

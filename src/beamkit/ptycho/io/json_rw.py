@@ -26,7 +26,7 @@ from ...core.files import atomic_write
 from ...core.log import get_logger
 from ...errors import FormatError, ParameterError
 from .edfIO import file_list
-from .h5rw import _index
+from .h5rw import named_slices
 
 __all__ = ["jwrite", "jread"]
 
@@ -156,15 +156,7 @@ def jread(filename, *args, doglob=None, slice=None, **kwargs):
     if not keys:
         return content
     out = {}
-    for i, k in enumerate(keys):
-        if not isinstance(k, str):
-            raise ParameterError("jread variable names", "str", repr(k))
-        sl = None
-        if i == len(keys) - 1 and slice is not None:
-            sl = slice
-        elif "[" in k:
-            k, rest = k.split("[", 1)
-            sl = _index(rest.split("]", 1)[0])
+    for k, sl in named_slices(keys, slice):
         name, val = _select(content, k, sl, filename)
         out[name] = val
     return out
