@@ -65,7 +65,7 @@ import numpy as np
 from ...errors import ParameterError
 from ...core.log import get_logger
 from ..params import defaults, ini_block
-from ..utils import Param, crop_pad_symmetric_2d, keV2m, rebin_2d
+from ..utils import Param, crop_pad_symmetric_2d, rebin_2d
 from ..utils_array import orientation_flags, switch_orientation
 from ..utils import mass_center as _mass_center
 
@@ -133,8 +133,9 @@ def make_scan(pars=None, **kwargs):
 
 
 def wavelength(energy_kev: float) -> float:
-    """Wavelength (m) of photons of ``energy_kev`` keV (ptypy's constant, so positions agree)."""
-    return float(keV2m(float(energy_kev)))
+    """Wavelength (m) of photons of ``energy_kev`` keV with ptypy's geometry constant (``Geo``:
+    1.23984193e-9 m·keV, not its utils' keV2m), so pixel sizes and positions agree with ptypy's."""
+    return 1.23984193e-9 / float(energy_kev)
 
 
 def _pair(v, what, cast=float):
