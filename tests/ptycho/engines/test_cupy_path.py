@@ -70,6 +70,28 @@ def test_engine_on_the_cupy_path_equals_numpy(cupy_stub, sim, name, model, pars)
     np.testing.assert_allclose(e1, e0, rtol=1e-3, atol=1e-6)
 
 
+_PS = 1.2398419843320026e-9 / 7.2 * 7.19 / (32 * 172e-6)      # the simulation's object pixel (m)
+_REF = dict(position_refinement=dict(start=0, amplitude=3 * _PS, max_shift=3 * _PS, nshifts=2))
+NEW_PATHS = [("DMOPR", "OPRModel", {}, dict(subspace_dim=2)),
+             ("MLOPR", "OPRModel", {}, dict(subspace_dim=2)),
+             ("DM", "Full", {"resolution": _PS * 32 / 36}, {}),
+             ("DM", "Full", {"coherence": {"energies": [1.0, 1.1]}}, {}),
+             ("EPIE", "Full", {}, _REF),
+             ("EPIE", "Full", {"coherence": {"num_probe_modes": 2}}, _REF),
+             ("DM", "Full", {}, _REF)]
+
+
+@pytest.mark.parametrize("name, model, mpars, pars", NEW_PATHS)
+def test_newer_paths_on_the_cupy_path_equal_numpy(cupy_stub, sim, name, model, mpars, pars):
+    """OPR engines, a forced object pixel, two energies and per-view position refinement."""
+    errs = {}
+    for be in ("numpy", "cupy"):
+        blk = make_model(model, mpars, backend=be).build(sim["data"], sim["positions"], sim["meta"], pad_px=4)
+        info = engines.ENGINES[name]([blk], dict(numiter=3, seed=1, **pars), backend=be).run()
+        errs[be] = np.array([i["error"] for i in info])
+    np.testing.assert_allclose(errs["cupy"], errs["numpy"], rtol=1e-3, atol=1e-6)
+
+
 def test_ptycho_run_on_the_cupy_path(cupy_stub, tmp_path):
     """A whole Ptycho run with backend='cupy': two probe modes, position refinement, the three engine
     families in sequence, autosave, and storages back on the host."""
