@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import copy
 import json
+import logging
 import os
 import sys
 import time
@@ -28,6 +29,8 @@ from .utils import Param
 __all__ = ["Ptycho"]
 
 log = get_logger("ptycho")
+CITATION = 60                        # ptypy's citation report: above every level, so always shown
+logging.addLevelName(CITATION, "CITATION")
 
 #: io.rformat values (ptypy's: the result file written after each engine)
 RFORMATS = ("minimal", "dls", "used_params", "fullflat")
@@ -255,6 +258,7 @@ class Ptycho:
         return got
 
     def init_communication(self):
+        """Level 3: the interaction server (``io.interaction``) and the file outputs."""
         io = self.p.get("io") or {}
         inter = io.get("interaction") or {}
         srv = inter.get("server") or {}
@@ -264,6 +268,13 @@ class Ptycho:
             self.interactor.register(self, "Ptycho")
             if self.interactor.activate() is None:     # no free port (logged): run without a server
                 self.interactor = None
+        self._init_outputs()
+        self.level = max(self.level, 3)
+
+    def _init_outputs(self):
+        """Autosave and autoplot (also when ``run`` starts below level 3, as ptypy's run does without
+        ever starting the interaction server)."""
+        io = self.p.get("io") or {}
         self.autosave = Autosave(self)
         ap = io.get("autoplot") or {}
         from .plot import autoplot_interval
@@ -274,47 +285,67 @@ class Ptycho:
             else:    # ptypy would open its live plot client here; beamkit has none
                 log.info("io.autoplot: no live plot window in beamkit; set io.autoplot.dump=True for PNG files, "
                          "or call P.plot()")
-        self.level = max(self.level, 3)
 
     def init_engine(self, label=None, epars=None):
-        """Create the engines (all, or one named ``label`` with parameters ``epars``)."""
+        """Create the engines, as ptypy: all of ``p.engines`` in sorted label order; the one named
+        ``label``; or, with ``epars``, a new one (label ``label`` or 'auto<NN>', added to ``p.engines``)."""
         from .engines import make_engine
+        engines = self.p.get("engines") or {}
         if epars is not None:
-            items = [(label or f"engine{len(self.engines):02d}", epars)]
+            label = label or "auto%02d" % len(self.engines)
+            self.p.setdefault("engines", Param())[label] = epars
+            items = [(label, epars)]
+        elif label is not None:
+            if label not in engines:
+                raise ParameterError("label", "one of the engines' labels: " + ", ".join(sorted(engines)), label)
+            items = [(label, engines[label])]
         else:
-            items = list((self.p.get("engines") or {}).items())
+            items = [(k, engines[k]) for k in sorted(engines)]
         from .manager import ENGINE_ARTICLES
         for lab, ep in items:
             user = (self.p_user.get("engines") or {}).get(lab, ep)
-            self.engines[lab] = make_engine(str(ep.get("name")), self, _plain(ep), user_pars=user,
-                                            backend=self.backend, precision=self.precision)
+            eng = make_engine(str(ep.get("name")), self, _plain(ep), user_pars=user,
+                              backend=self.backend, precision=self.precision)
+            eng.label = lab
+            self.engines[lab] = eng
             for art in ENGINE_ARTICLES.get(str(ep.get("name")), []):      # as ptypy's engines do
                 self.citations.add_article(**art)
         self.level = max(self.level, 4)
 
     # ------------------------------------------------------------------ running
     def run(self, label=None, epars=None, engine=None):
-        """Run the engines in order (or one); autosave/plot/interaction between iteration blocks."""
+        """Run engines as ptypy's ``Ptycho.run``: ``engine`` (an engine object), or the engine
+        ``label`` (created if needed), or a new one from ``epars``, or all engines in sorted label
+        order. Each run re-initialises its engines: ``numiter`` more iterations from the current
+        object and probe (iteration counts continue). Autosave before, interaction requests before
+        and autoplot after each block of ``numiter_contiguous`` iterations."""
         if self.level < 2:
             self.init_data()
         if self.autosave is None:
-            self.init_communication()
+            self._init_outputs()
         if engine is not None:
-            todo = [("engine", engine)]
+            todo = [(getattr(engine, "label", "engine"), engine)]
+        elif epars is not None:
+            self.init_engine(label, epars)
+            lab = label or "auto%02d" % (len(self.engines) - 1)
+            todo = [(lab, self.engines[lab])]
+        elif label is not None:
+            if label not in self.engines:
+                self.init_engine(label)
+            todo = [(label, self.engines[label])]
         else:
-            if epars is not None or not self.engines:
-                self.init_engine(label, epars)
-            todo = [(label, self.engines[label])] if (label and label in self.engines) else list(self.engines.items())
+            if not self.engines:
+                self.init_engine()
+            self.runtime["allstart"], self.runtime["allstop"] = time.asctime(), None
+            todo = [(k, self.engines[k]) for k in sorted(self.engines)]
         for lab, eng in todo:
             self._run_engine(lab, eng)
-        self.runtime["allstop"] = time.asctime()
         self._write_benchmark()
         return self
 
     def _run_engine(self, lab, eng):
         self.runtime["engine"] = type(eng).__name__
-        if not eng.states:
-            eng.initialize()
+        eng.initialize()                               # as ptypy: every run starts the engine anew
         if eng.posref is not None:
             from .manager import ENGINE_ARTICLES
             for art in ENGINE_ARTICLES["position_refinement"]:
@@ -322,8 +353,11 @@ class Ptycho:
         eng.prepare()
         nc = int(eng.p["numiter_contiguous"])
         steps = range(eng.curiter, eng.numiter, nc)
-        if not steps and eng.numiter == 0 and self.autosave is not None:
-            self.autosave.maybe_save(eng.curiter)      # ptypy's loop runs once for numiter 0
+        if not steps and eng.numiter == 0:             # ptypy's loop runs once for numiter 0
+            if self.autosave is not None:
+                self.autosave.maybe_save(eng.curiter)
+            if self.interactor is not None:
+                self.interactor.process_requests()
         for _ in progress(steps, total=len(steps), desc=f"{type(eng).__name__} ({lab})"):
             if not all(self._eos.get(b.label, True) for b in self.blocks):
                 self._poll_data(eng)
@@ -331,9 +365,9 @@ class Ptycho:
                 self.new_data = []                     # as ptypy's poll: nothing new
             if self.autosave is not None:              # as ptypy: before the block, on the engine's count
                 self.autosave.maybe_save(eng.curiter)
-            eng.iterate(nc)
-            if self.interactor is not None:
+            if self.interactor is not None:            # as ptypy: requests before each block
                 self.interactor.process_requests()
+            eng.iterate(nc)
             if self.autoplot is not None:
                 self.autoplot.maybe_plot()
             if self.runtime.get("stop_requested"):
@@ -353,10 +387,14 @@ class Ptycho:
         self.runtime["stop"] = time.asctime()          # as ptypy, after each engine (and its file)
 
     def finalize(self):
-        """Stop the interaction server and the plot thread."""
+        """Serve the last interaction requests, stop the server and the plot thread, and log the
+        articles to cite (as ptypy)."""
         if self.interactor is not None:
+            self.interactor.process_requests()
             self.interactor.stop()
             self.interactor = None
+        if len(self.citations):
+            log.log(CITATION, "\nThis reconstruction relied on the following work:\n%s", self.citations)
         if self.autoplot is not None:
             self.autoplot.close()
         if self.runtime.get("allstop") is None:

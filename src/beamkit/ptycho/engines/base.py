@@ -159,6 +159,7 @@ class BaseEngine:
     # life cycle ------------------------------------------------------------
     def initialize(self):
         t0 = time.perf_counter()
+        self.curiter = 0                       # as ptypy: every initialize starts the count anew
         if self.ptycho is not None:
             info = self.ptycho.runtime.get("iter_info") or []
             self.alliter = int(info[-1]["iterations"]) if info else 0
@@ -192,29 +193,33 @@ class BaseEngine:
         return self.curiter >= self.numiter
 
     def iterate(self, num=None):
-        """Run ``num`` iterations (default ``numiter_contiguous``); returns the last error triple."""
-        num = int(num or self.p["numiter_contiguous"])
-        num = min(num, self.numiter - self.curiter)
+        """Run one block of ``num`` iterations (default ``numiter_contiguous``) and record it, as
+        ptypy's ``BaseEngine.iterate``: one ``iter_info`` entry per block (its duration, the last
+        iteration's errors), not clipped at ``numiter`` (5 iterations in blocks of 2 end at 6).
+        Returns the last error triple; nothing once the engine has finished."""
+        if self.finished:
+            return None
+        num = max(int(num or self.p["numiter_contiguous"]), 1)
+        t0 = time.perf_counter()
         err = None
-        for _ in range(max(num, 0)):
-            t0 = time.perf_counter()
+        for _ in range(num):
             err = self.engine_iterate(1)
             if self.posref is not None and not self.posref_per_view:
                 self.posref.maybe_update(self, self.curiter)
             self.curiter += 1
             self.alliter += 1
-            dt = time.perf_counter() - t0
-            self.benchmark["engine_iterate"] += dt
-            info = dict(iteration=self.curiter, iterations=self.alliter, numiter=self.numiter,
-                        engine=type(self).__name__, duration=dt, error=np.asarray(err, float))
-            self.iter_info.append(info)
-            if self.p.get("record_local_error"):
-                info["local_error"] = {st.blk.label: np.asarray(st.err, float).copy() for st in self.states}
-            if self.ptycho is not None:
-                self.ptycho.runtime.setdefault("iter_info", []).append(info)
-                self.ptycho.runtime["iterations"] = self.ptycho.runtime.get("iterations", 0) + 1
-            log.info("%s iteration %d/%d  Errors :: Fourier %.2e, Photons %.2e, Exit %.2e",
-                     type(self).__name__, self.curiter, self.numiter, *np.asarray(err, float))
+        dt = time.perf_counter() - t0
+        self.benchmark["engine_iterate"] += dt
+        info = dict(iteration=self.curiter, iterations=self.alliter, numiter=self.numiter,
+                    engine=type(self).__name__, duration=dt, error=np.asarray(err, float))
+        self.iter_info.append(info)
+        if self.p.get("record_local_error"):
+            info["local_error"] = {st.blk.label: np.asarray(st.err, float).copy() for st in self.states}
+        if self.ptycho is not None:
+            self.ptycho.runtime.setdefault("iter_info", []).append(info)
+            self.ptycho.runtime["iterations"] = self.ptycho.runtime.get("iterations", 0) + num
+        log.info("%s iteration %d/%d  Errors :: Fourier %.2e, Photons %.2e, Exit %.2e",
+                 type(self).__name__, self.curiter, self.numiter, *np.asarray(err, float))
         self._sync_to_storages()
         return err
 
