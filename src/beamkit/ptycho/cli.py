@@ -16,9 +16,10 @@ def main(argv=None) -> int:
     r.add_argument("params")
     r.add_argument("--home", default=None, help="override io.home (output folder)")
     r.add_argument("--quiet", action="store_true", help="no progress bar")
-    pl = sub.add_parser("plot", help="write a PNG of a .ptyr file (object, probe, errors)")
+    pl = sub.add_parser("plot", help="write a figure of a .ptyr file (object, probe, errors)")
     pl.add_argument("ptyr")
-    pl.add_argument("-o", "--out", default=None, help="PNG path (default: next to the file)")
+    pl.add_argument("-o", "--out", default=None, help="image path, format from its extension (default: a PNG "
+                                                      "next to the file)")
     args = ap.parse_args(argv)
     if args.cmd == "run":
         from .ptycho import Ptycho
@@ -26,12 +27,16 @@ def main(argv=None) -> int:
         if not os.path.isfile(args.params):
             raise ParameterError("params", "an existing .yaml/.yml/.json file", args.params)
         p = Param.load(args.params)
+        if "parameter_tree" in p:                  # a file written for ptypy's ptypy.run script
+            if p.get("base_file") is not None:
+                raise ParameterError("base_file", "None (continue a saved run with Ptycho.load_run in a script)",
+                                     p.get("base_file"))
+            p = Param(p["parameter_tree"] or {})
         if args.home:
             p.setdefault("io", Param())["home"] = args.home
         if not args.quiet:
             os.environ.setdefault("BEAMKIT_PROGRESS", "1")
-        P = Ptycho(p, level=5)
-        P.finalize()
+        P = Ptycho(p, level=5)                      # level 5 runs and finalizes
         err = P.result.errors
         print(f"{P.runtime['run']}: {P.runtime['iterations']} iterations; last errors "
               f"(Fourier, Photons, Exit) = {', '.join(f'{x:.4g}' for x in (err[-1] if len(err) else []))}")

@@ -188,12 +188,12 @@ HELP = {
 "sample_support.shrinkwrap.start": "Iteration from which shrink-wrap runs",
 "sample_support.shrinkwrap.plot": "Send shrink-wrap data to the plot client",
 "ptycho": "Settings of a whole reconstruction",
-"ptycho.verbose_level": "Log level: 'none', 'error', 'warn', 'info', 'debug' or 0-5",
+"ptycho.verbose_level": "Log level: a name ('critical' .. 'debug', 'interactive', 'citation') or 0-5",
 "ptycho.data_type": "Floating-point precision of the reconstruction: 'single' or 'double'",
 "ptycho.run": "Name of the run (None: from the script name)",
 "ptycho.frames_per_block": "Largest number of frames per storage block",
 "ptycho.min_frames_for_recon": "Frames that must be loaded before reconstruction starts",
-"ptycho.dry_run": "Build everything but do not iterate",
+"ptycho.dry_run": "Declared by ptypy but not implemented there: the run goes ahead",
 "ptycho.ipython_kernel": "Start an IPython kernel for inspection",
 "ptycho.io": "Files, plots and interaction of the run",
 "ptycho.io.home": "Directory all outputs go under",
@@ -325,9 +325,10 @@ DOC = {
     "ptycho.io.autoplot.imfile": "Format keys: %(run)s, %(engine)s, %(iterations)04d; joined to "
                                  "io.home as a path.",
     "ptycho.io.benchmark": "'all' writes benchmark.json with the seconds spent in data loading and "
-                           "in each engine phase.",
-    "ptycho.verbose_level": "Numbers as ptypy: 0 none, 1 error, 2 warning, 3 info, 4 inspect, 5 "
-                            "debug.",
+                           "in each engine phase; other values write nothing (as ptypy).",
+    "ptycho.verbose_level": "Numbers as ptypy: 0 critical, 1 error, 2 warning, 3 info, 4 inspect, 5 "
+                            "debug; 'interactive' shows errors only and 'citation' critical messages "
+                            "and the citation report.",
     "scandata.QuickScan.name": "ptypy's own default here is 'MoonFlowerScan' (kept for the "
                                "reference); choose QuickScan with name='QuickScan'.",
 }
@@ -340,8 +341,8 @@ CHOICES = {
     "illumination.aperture.form": [None, "circ", "rect"],
     "propagation": ["farfield", "nearfield"],
     "ffttype": ["scipy", "numpy", "fftw"],
-    "coherence.object_dispersion": [None, "mask", "full"],
-    "coherence.probe_dispersion": [None, "mask", "linear", "full"],
+    "coherence.object_dispersion": [None, "achromatic", "linear", "irregular"],
+    "coherence.probe_dispersion": [None, "achromatic", "linear", "irregular"],
     "position_refinement.method": ["Annealing", "GridSearch"],
     "position_refinement.metric": ["fourier", "photon"],
     "subpix": [None, "fourier", "linear"],
@@ -349,7 +350,6 @@ CHOICES = {
     "poly_line_coeffs": ["quadratic", "all"],
     "ptycho.data_type": ["single", "double"],
     "ptycho.io.rformat": ["minimal", "dump", "dls", "used_params", "fullflat"],
-    "ptycho.io.benchmark": [None, "all"],
 }
 
 # user levels (0 basic, 1 common, 2 expert); anything not listed is 1

@@ -41,13 +41,22 @@ def _crop(obj, weights=None):
     return obj[sl], (float(np.percentile(amp, 0.5)), float(np.percentile(amp, 99.5)))
 
 
-def plot_reconstruction(obj, probe, errors, path, title="", weights=None):
-    """Write a PNG with object |O| and arg O, probe modes (HSV) and normalised error curves."""
-    fig = make_figure(obj, probe, errors, title, weights)
+def save_figure(fig, path):
+    """Write ``fig`` atomically in the format of the file's extension (png, jpg, pdf, svg, ...;
+    PNG without a known one), as ptypy's ``savefig(plot_file)``."""
+    import matplotlib
+    ext = os.path.splitext(str(path))[1].lower().lstrip(".")
+    supported = matplotlib.figure.Figure().canvas.get_supported_filetypes()
     os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
     with atomic_path(path) as tmp:
-        fig.savefig(tmp, format="png")
+        fig.savefig(tmp, format=ext if ext in supported else "png")
     return path
+
+
+def plot_reconstruction(obj, probe, errors, path, title="", weights=None):
+    """Write the figure with object |O| and arg O, probe modes (HSV) and normalised error curves
+    (format from the file's extension)."""
+    return save_figure(make_figure(obj, probe, errors, title, weights), path)
 
 
 def make_figure(obj, probe, errors, title="", weights=None):
@@ -288,6 +297,7 @@ class AutoPlot:
         self._busy = threading.Event()
         self._thread = None
         self._weights = None
+        self._last_it = None
 
     def maybe_plot(self):
         it = int(self.P.runtime.get("iterations", 0))
@@ -299,6 +309,7 @@ class AutoPlot:
         snap = (np.array(r.object), np.array(r.probe), r.errors.copy(), self.P.paths.plot_file(self.P.runtime),
                 f"{self.P.runtime.get('run')} {self.P.runtime.get('engine')} iteration {it}")
         self._busy.set()
+        self._last_it = it
         if self.threaded:
             self._thread = threading.Thread(target=self._render, args=snap, daemon=True)
             self._thread.start()
@@ -318,6 +329,12 @@ class AutoPlot:
     def close(self):
         if self._thread is not None:
             self._thread.join(timeout=30)
+        it = int(self.P.runtime.get("iterations", 0))
+        if it and it != self._last_it:
+            self._busy.clear()                          # as ptypy's plot client: the final state too
+            r = self.P.result
+            self._render(np.array(r.object), np.array(r.probe), r.errors.copy(), self.P.paths.plot_file(self.P.runtime),
+                         f"{self.P.runtime.get('run')} {self.P.runtime.get('engine')} iteration {it}")
         if self.files:
             txt = os.path.join(os.path.dirname(self.files[-1]), "frames.txt")
             with atomic_path(txt) as tmp:

@@ -492,9 +492,8 @@ class Ptycho:
         for i, (st, mod, slc, kw) in enumerate(todo):
             fig = plot_storage(st, fignum + i, mod, slc, **kw)
             if path is not None:
-                base = os.path.splitext(str(path))[0]
-                os.makedirs(os.path.dirname(os.path.abspath(base)), exist_ok=True)
-                fig.savefig(f"{base}_{fignum + i}.png", format="png")
+                from .plot import save_figure
+                save_figure(fig, f"{os.path.splitext(str(path))[0]}_{fignum + i}.png")
             figs.append(fig)
         return figs
 

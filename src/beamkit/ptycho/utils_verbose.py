@@ -22,23 +22,30 @@ INSPECT = 15
 LINEMAX = 80
 logger = get_logger("ptycho")
 
-_BY_NUMBER = {0: "none", 1: "error", 2: "warn", 3: "info", 4: "info", 5: "debug"}
-_BY_NAME = {"critical": "none", "none": "none", "error": "error", "warning": "warn", "warn": "warn",
-            "info": "info", "inspect": "info", "interactive": "info", "detail": "debug", "debug": "debug"}
+_BY_NUMBER = {0: logging.CRITICAL, 1: "error", 2: "warn", 3: "info", 4: "info", 5: "debug"}
+# ptypy's named levels; 'interactive' (35: errors and interactive lines) and 'citation' (45:
+# critical messages and citation reports) sit between the standard ones, as in ptypy
+_BY_NAME = {"critical": logging.CRITICAL, "none": "none", "error": "error", "warning": "warn", "warn": "warn",
+            "info": "info", "inspect": "info", "interactive": 35, "citation": 45, "detail": "debug",
+            "debug": "debug"}
 _LOGGING_FROM_VERBOSITY = {0: logging.CRITICAL, 1: logging.ERROR, 2: logging.WARNING, 3: logging.INFO,
                            4: INSPECT, 5: logging.DEBUG}
 _NAME_FROM_VERBOSITY = {0: "CRITICAL", 1: "ERROR", 2: "WARNING", 3: "INFO", 4: "INSPECT", 5: "DEBUG"}
 
 
 def set_level(level):
-    """Print level from ptypy's numbers (0 none .. 5 debug) or names ('info', 'warning', ...)."""
+    """Print level from ptypy's numbers (0 critical .. 5 debug) or names ('info', 'warning',
+    'interactive', 'citation', ...)."""
     if isinstance(level, numbers.Integral) and not isinstance(level, bool):
         key = _BY_NUMBER.get(int(min(max(level, 0), 5)))
     else:
         key = _BY_NAME.get(str(level).lower())
     if key is None:
         raise ParameterError("verbose_level", "0-5 or one of " + ", ".join(sorted(_BY_NAME)), level)
-    set_print_level(key)
+    if isinstance(key, int):
+        _root.setLevel(key)
+    else:
+        set_print_level(key)
 
 
 def get_level(num_or_string="num"):

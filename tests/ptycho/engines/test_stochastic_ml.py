@@ -144,3 +144,22 @@ def test_ml_intensity_renormalization_must_be_positive(sim):
     blk = make_model("Full", {}).build(sim["data"], sim["positions"], sim["meta"])
     with pytest.raises(ParameterError, match="intensity_renormalization"):
         ML([blk], dict(numiter=1, intensity_renormalization=0.0)).run()
+
+
+def test_ml_poisson_floating_intensities_scale_the_bare_model(sim):
+    """ptypy's PoissonModel: c = ΣI / Σ|f|², then I_model = c·|f|² + 1e-6 (the constant is added
+    after scaling, so a dark model pixel stays at 1e-6 whatever c is)."""
+    blk = make_model("Full", {"illumination": sim["probe"]}).build(np.round(sim["data"]), sim["positions"], sim["meta"])
+    e = ML([blk], dict(numiter=1, ML_type="Poisson", floating_intensities=True))
+    e.initialize()
+    e.prepare()
+    st = e.states[0]
+    N = blk.shape[-1]
+    F = np.zeros((1, st.K, N, N), np.complex64)
+    F[0, 0, 0, 0] = 2.0                                   # one lit model pixel: |f|² = 4
+    I = np.asarray(st.I[0], float)
+    k = np.flatnonzero(I.ravel()[1:] > 0)[0] + 1           # a dark model pixel with counts
+    fac, _ = e._residual(st, F, 0, 1)
+    c = I.sum() / 4.0
+    assert float(st.fi[0]) == pytest.approx(c, rel=1e-5)
+    assert float(np.ravel(fac[0, 0])[k]) == pytest.approx(1 - I.ravel()[k] / 1e-6, rel=1e-4)

@@ -6,7 +6,8 @@ and the total power of the del² prior, and ``floating_intensities`` scales the 
 search but not the gradient, both as ptypy 0.9. Options: floating_intensities, intensity_renormalization (R), reg_del2
 (smoothness prior on the object), smooth_gradient (Gaussian filter of the object
 gradient, σ decaying each iteration), scale_precond (probe/object step balance),
-wavefield_precond, poly_line_coeffs ('quadratic' or 'all'). The error triple is
+wavefield_precond, poly_line_coeffs ('quadratic' or 'all'; 'all' applies to the Gaussian model,
+as ptypy's poly_line_all_coeffs: Poisson and Euclid take the quadratic step). The error triple is
 (0, LL_view/Npix, 0) as ptypy reports it.
 
 As ptypy 0.9's ML: the del² prior uses differences without wrap-around (zero at the storage
@@ -160,11 +161,11 @@ class ML(BaseEngine):
             return unbin_frames(w * DA, r)[:, None], LL
         Im = bin_frames((F.real ** 2 + F.imag ** 2).sum(axis=1), r)
         if self.ml_type == "poisson":
-            Im = Im + 1e-6
-            if fl:
+            if fl:     # as ptypy's PoissonModel: c from the bare model, the 1e-6 added after scaling
                 c = (I.sum(axis=(-2, -1)) / Im.sum(axis=(-2, -1)))[:, None, None]
                 st.fi[s:e] = c[:, 0, 0]
                 Im = Im * c
+            Im = Im + 1e-6
             DI = w * (1 - I / Im)
             LL = (w * (Im - I * xp.log(Im))).sum(axis=(-2, -1)) + st.llbase[s:e]
             return unbin_frames(DI, r)[:, None], LL
