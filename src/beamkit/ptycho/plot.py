@@ -332,6 +332,7 @@ class AutoPlot:
         it = int(self.P.runtime.get("iterations", 0))
         if it and it != self._last_it:
             self._busy.clear()                          # as ptypy's plot client: the final state too
+            self._last_it = it
             r = self.P.result
             self._render(np.array(r.object), np.array(r.probe), r.errors.copy(), self.P.paths.plot_file(self.P.runtime),
                          f"{self.P.runtime.get('run')} {self.P.runtime.get('engine')} iteration {it}")
