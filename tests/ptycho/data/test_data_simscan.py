@@ -5,22 +5,17 @@ import numpy as np
 import pytest
 
 from beamkit.errors import ParameterError
-from beamkit.ptycho.data import SimScan, make_scan
+from beamkit.ptycho.data import SimScan
 from beamkit.ptycho.data import illumination as ill
 from beamkit.ptycho.data import sample as sam
 from beamkit.ptycho.data import xy
 from beamkit.ptycho.utils import Param
+from sim_setup import small_simscan  # noqa: E402
 
 
 def _sim(**kw):
-    p = Param(name="SimScan", shape=32, add_poisson_noise=False, pos_noise=0.0)
-    p.xy = Param(model="raster", spacing=0.5e-6, steps=4)
-    p.illumination = Param(photons=1e6, aperture=Param(form="circ", size=1.2e-6))
-    p.update(kw, in_place_depth=9)
-    np.random.seed(1)
-    s = make_scan(p)
-    s.initialize()
-    return s, s.auto(1000)
+    return small_simscan(1, dict(model="raster", spacing=0.5e-6, steps=4),
+                         **dict(dict(add_poisson_noise=False, pos_noise=0.0), **kw))
 
 
 def test_xy_patterns():

@@ -9,12 +9,13 @@ import numpy as np
 import pytest
 from scipy import ndimage
 
-from beamkit.ptycho.data import MoonFlowerScan, SimScan, make_scan
+from beamkit.ptycho.data import MoonFlowerScan
 from beamkit.ptycho.data import detector as det
 from beamkit.ptycho.data import xy
 from beamkit.ptycho.data.illumination import farfield_intensity
 from beamkit.ptycho.data.sample import make_object
 from beamkit.ptycho.utils import Param
+from sim_setup import small_simscan  # noqa: E402
 
 
 # ---- reference formulas (ptypy's rules, written as loops) ------------------------------------------
@@ -83,14 +84,7 @@ def ref_detector_filter(I, d):
 
 
 def _sim(**kw):
-    p = Param(name="SimScan", shape=32)
-    p.xy = Param(model="round", spacing=0.5e-6, steps=4, extent=2e-6)
-    p.illumination = Param(photons=1e6, aperture=Param(form="circ", size=1.2e-6))
-    p.update(kw, in_place_depth=9)
-    np.random.seed(3)
-    s = make_scan(p)
-    s.initialize()
-    return s, s.auto(1000)
+    return small_simscan(3, dict(model="round", spacing=0.5e-6, steps=4, extent=2e-6), **kw)
 
 
 # ---- 1, 2, 7: scan patterns ------------------------------------------------------------------------
